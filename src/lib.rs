@@ -1,0 +1,9 @@
+//! zohobooks-sql: a SQL connector for Zoho Books.
+#![warn(missing_docs)]
+
+pub mod config;
+pub mod error;
+pub mod secret;
+
+pub use config::Config;
+pub use error::{Error, Result};
