@@ -52,7 +52,10 @@ impl std::fmt::Display for ConnectionStringErrorKind {
                 "the value opened with {quote} is not closed; close it with {quote} (write {quote}{quote} for a literal {quote})"
             ),
             Self::UnterminatedBrace => {
-                write!(f, "the value opened with {{ is not closed; close it with }} (write }}}} for a literal }})")
+                write!(
+                    f,
+                    "the value opened with {{ is not closed; close it with }} (write }}}} for a literal }})"
+                )
             }
             Self::TextAfterQuote => write!(
                 f,
@@ -210,7 +213,9 @@ pub enum Error {
         description: Option<String>,
     },
     /// A host received from the network is not a known Zoho host for its role; nothing was sent to it.
-    #[error("refusing to use {role} '{host}': it is not a known Zoho host nor the configured AccountsServer; no request was sent to it")]
+    #[error(
+        "refusing to use {role} '{host}': it is not a known Zoho host nor the configured AccountsServer; no request was sent to it"
+    )]
     UntrustedHost {
         /// What the host was for ("accounts server", "API domain").
         role: &'static str,
@@ -298,10 +303,12 @@ impl Error {
     /// A second line of advice for people, where the message itself has none.
     pub fn hint(&self) -> Option<&str> {
         match self {
-            Error::ConnectionString { .. } => {
-                Some("connection strings are Key=Value pairs separated by ';', e.g. InitiateOAuth=GETANDREFRESH;OAuthClientId=...")
+            Error::ConnectionString { .. } => Some(
+                "connection strings are Key=Value pairs separated by ';', e.g. InitiateOAuth=GETANDREFRESH;OAuthClientId=...",
+            ),
+            Error::UnknownProcedure { .. } => {
+                Some("SELECT * FROM sys_procedures lists the procedures")
             }
-            Error::UnknownProcedure { .. } => Some("SELECT * FROM sys_procedures lists the procedures"),
             Error::UnknownTable { .. } => Some("SELECT * FROM sys_tables lists the tables"),
             _ => None,
         }

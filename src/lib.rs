@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod error;
+pub mod oauth;
 pub mod secret;
 
 pub use config::Config;

@@ -100,7 +100,10 @@ impl Config {
                 let suggestion = properties::suggest(&pair.key).map(str::to_owned);
                 return Err(conn_err(
                     input,
-                    ConnectionStringErrorKind::UnknownProperty { name: pair.key.clone(), suggestion },
+                    ConnectionStringErrorKind::UnknownProperty {
+                        name: pair.key.clone(),
+                        suggestion,
+                    },
                     pair.key_offset,
                     pair.key_offset,
                     Some(pair.value_offset),
@@ -121,20 +124,24 @@ impl Config {
             let name = properties::normalize_name(name);
             let suggestion = properties::suggest(&name).map(str::to_owned);
             return Err(Error::ConnectionString {
-                kind: ConnectionStringErrorKind::UnknownProperty { name: name.clone(), suggestion },
+                kind: ConnectionStringErrorKind::UnknownProperty {
+                    name: name.clone(),
+                    suggestion,
+                },
                 offset: 0,
                 excerpt: name,
             });
         };
-        self.set_index(index, value).map_err(|kind| Error::ConnectionString {
-            kind,
-            offset: 0,
-            excerpt: if PROPERTIES[index].secret {
-                format!("{}={MASK}", PROPERTIES[index].name)
-            } else {
-                format!("{}={}", PROPERTIES[index].name, excerpt_of(value, 0))
-            },
-        })
+        self.set_index(index, value)
+            .map_err(|kind| Error::ConnectionString {
+                kind,
+                offset: 0,
+                excerpt: if PROPERTIES[index].secret {
+                    format!("{}={MASK}", PROPERTIES[index].name)
+                } else {
+                    format!("{}={}", PROPERTIES[index].name, excerpt_of(value, 0))
+                },
+            })
     }
 
     /// Removes a property, so its default applies again.
@@ -187,13 +194,20 @@ impl Config {
         out
     }
 
-    fn set_index(&mut self, index: usize, raw: &str) -> std::result::Result<(), ConnectionStringErrorKind> {
+    fn set_index(
+        &mut self,
+        index: usize,
+        raw: &str,
+    ) -> std::result::Result<(), ConnectionStringErrorKind> {
         let spec = &PROPERTIES[index];
         if raw.is_empty() {
             self.values.remove(&index);
             return Ok(());
         }
-        let invalid = |expected: String| ConnectionStringErrorKind::InvalidValue { property: spec.name, expected };
+        let invalid = |expected: String| ConnectionStringErrorKind::InvalidValue {
+            property: spec.name,
+            expected,
+        };
         let stored = match spec.kind {
             PropertyType::Secret => Stored::Secret(SecretString::new(raw)),
             PropertyType::String => Stored::Plain(raw.to_owned()),
@@ -204,7 +218,12 @@ impl Config {
                     .iter()
                     .copied()
                     .find(|a| a.eq_ignore_ascii_case(&wanted))
-                    .or_else(|| spec.aliases.iter().find(|(a, _)| a.eq_ignore_ascii_case(&wanted)).map(|(_, c)| *c))
+                    .or_else(|| {
+                        spec.aliases
+                            .iter()
+                            .find(|(a, _)| a.eq_ignore_ascii_case(&wanted))
+                            .map(|(_, c)| *c)
+                    })
                     .ok_or_else(|| {
                         let mut names: Vec<&str> = spec.allowed.to_vec();
                         names.extend(spec.aliases.iter().map(|(a, _)| *a));
@@ -235,11 +254,14 @@ impl Config {
                 Stored::Plain(n.to_string())
             }
             PropertyType::Url => {
-                let ok = url::Url::parse(raw)
-                    .ok()
-                    .is_some_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| !h.is_empty()));
+                let ok = url::Url::parse(raw).ok().is_some_and(|u| {
+                    matches!(u.scheme(), "http" | "https")
+                        && u.host_str().is_some_and(|h| !h.is_empty())
+                });
                 if !ok {
-                    return Err(invalid("an absolute http:// or https:// URL, e.g. http://localhost:33333".into()));
+                    return Err(invalid(
+                        "an absolute http:// or https:// URL, e.g. http://localhost:33333".into(),
+                    ));
                 }
                 Stored::Plain(raw.to_owned())
             }
@@ -247,7 +269,9 @@ impl Config {
                 if let Some(id) = raw.strip_prefix("memory://")
                     && id.is_empty()
                 {
-                    return Err(invalid("a file path or memory://<id> with a non-empty id".into()));
+                    return Err(invalid(
+                        "a file path or memory://<id> with a non-empty id".into(),
+                    ));
                 }
                 Stored::Plain(raw.to_owned())
             }
@@ -298,7 +322,8 @@ impl Config {
     }
     /// `CallbackURL` (default `http://localhost:33333`).
     pub fn callback_url(&self) -> &str {
-        self.plain("CallbackURL").unwrap_or(properties::DEFAULT_CALLBACK_URL)
+        self.plain("CallbackURL")
+            .unwrap_or(properties::DEFAULT_CALLBACK_URL)
     }
     /// `OAuthSettingsLocation`, or the platform default
     /// (`$XDG_CONFIG_HOME/zbsql/OAuthSettings.json`, i.e. `~/.config/zbsql/OAuthSettings.json` on Linux).
@@ -349,7 +374,9 @@ impl Config {
     }
     /// `Region` (default US).
     pub fn region(&self) -> Region {
-        self.plain("Region").and_then(Region::from_code).unwrap_or(Region::Us)
+        self.plain("Region")
+            .and_then(Region::from_code)
+            .unwrap_or(Region::Us)
     }
     /// `AccountsServer`, when set explicitly (it then overrides Region).
     pub fn accounts_server(&self) -> Option<&str> {
@@ -414,7 +441,10 @@ impl fmt::Debug for Config {
 
 /// The platform default for `OAuthSettingsLocation`.
 pub fn default_settings_path() -> PathBuf {
-    dirs::config_dir().unwrap_or_else(|| PathBuf::from(".")).join("zbsql").join("OAuthSettings.json")
+    dirs::config_dir()
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join("zbsql")
+        .join("OAuthSettings.json")
 }
 
 /// If the pair starting at `pair_start` belongs to a secret property, the offset where its value starts.
@@ -448,7 +478,11 @@ fn conn_err(
     if excerpt.is_empty() {
         excerpt = "<end of input>".into();
     }
-    Error::ConnectionString { kind, offset, excerpt }
+    Error::ConnectionString {
+        kind,
+        offset,
+        excerpt,
+    }
 }
 
 fn floor_char(s: &str, mut i: usize) -> usize {
@@ -461,8 +495,11 @@ fn floor_char(s: &str, mut i: usize) -> usize {
 
 /// At most 40 characters of `s` from `from`, with control characters shown as `?`.
 fn excerpt_of(s: &str, from: usize) -> String {
-    let mut out: String =
-        s[from..].chars().take(40).map(|c| if c.is_control() { '?' } else { c }).collect();
+    let mut out: String = s[from..]
+        .chars()
+        .take(40)
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect();
     if s[from..].chars().count() > 40 {
         out.push('…');
     }
@@ -484,18 +521,27 @@ mod tests {
         assert!(!c.pkce());
         assert_eq!(c.verbosity(), 1);
         assert_eq!(c.oauth_browser_timeout(), Duration::from_secs(300));
-        assert!(matches!(c.oauth_settings_location(), SettingsLocation::File(p) if p.ends_with("zbsql/OAuthSettings.json")));
-        let c = Config::parse("Timeout=0;Region=europe;OAuthSettingsLocation=memory://u1;PKCE=YES").unwrap();
+        assert!(
+            matches!(c.oauth_settings_location(), SettingsLocation::File(p) if p.ends_with("zbsql/OAuthSettings.json"))
+        );
+        let c = Config::parse("Timeout=0;Region=europe;OAuthSettingsLocation=memory://u1;PKCE=YES")
+            .unwrap();
         assert_eq!(c.timeout(), None);
         assert_eq!(c.region(), Region::Eu);
-        assert_eq!(c.oauth_settings_location(), SettingsLocation::Memory("u1".into()));
+        assert_eq!(
+            c.oauth_settings_location(),
+            SettingsLocation::Memory("u1".into())
+        );
         assert!(c.pkce());
     }
 
     #[test]
     fn secrets_are_masked_in_display_and_debug() {
         let c = Config::parse("OAuthClientSecret=topsecret;OAuthClientId=abc").unwrap();
-        assert_eq!(c.to_string(), "OAuthClientId=abc;OAuthClientSecret=********;");
+        assert_eq!(
+            c.to_string(),
+            "OAuthClientId=abc;OAuthClientSecret=********;"
+        );
         assert!(!format!("{c:?}").contains("topsecret"));
         assert!(c.canonical_string_with_secrets().contains("topsecret"));
     }

@@ -61,7 +61,11 @@ fn delimited_body(open: char, close: char) -> impl FnMut(&str) -> IResult<&str, 
 
 fn jdbc_prefix(input: &str) -> IResult<&str, Option<&str>> {
     let (rest, _) = multispace0(input)?;
-    opt(alt((tag_no_case("jdbc:cdata:zohobooks:"), tag_no_case("jdbc:zohobooks:")))).parse(rest)
+    opt(alt((
+        tag_no_case("jdbc:cdata:zohobooks:"),
+        tag_no_case("jdbc:zohobooks:"),
+    )))
+    .parse(rest)
 }
 
 /// Splits a connection string into pairs. Empty segments are skipped; a JDBC prefix is stripped.
@@ -85,16 +89,26 @@ pub(crate) fn lex(input: &str) -> Result<Vec<RawPair>, LexError> {
         }
         let pair_start = offset_of(rest);
         let (r, raw_key) =
-            take_till::<_, _, nom::error::Error<&str>>(|c| c == '=' || c == ';')(rest).unwrap_or((rest, ""));
+            take_till::<_, _, nom::error::Error<&str>>(|c| c == '=' || c == ';')(rest)
+                .unwrap_or((rest, ""));
         let key = super::properties::normalize_name(raw_key);
         let Some(after_eq) = r.strip_prefix('=') else {
-            return Err(LexError { kind: ConnectionStringErrorKind::MissingEquals, offset: offset_of(r), pair_start });
+            return Err(LexError {
+                kind: ConnectionStringErrorKind::MissingEquals,
+                offset: offset_of(r),
+                pair_start,
+            });
         };
         if key.is_empty() {
-            return Err(LexError { kind: ConnectionStringErrorKind::EmptyKey, offset: pair_start, pair_start });
+            return Err(LexError {
+                kind: ConnectionStringErrorKind::EmptyKey,
+                offset: pair_start,
+                pair_start,
+            });
         }
         let (after_ws, _) =
-            nom::character::complete::space0::<_, nom::error::Error<&str>>(after_eq).unwrap_or((after_eq, ""));
+            nom::character::complete::space0::<_, nom::error::Error<&str>>(after_eq)
+                .unwrap_or((after_eq, ""));
         let value_offset = offset_of(after_ws);
         let first = after_ws.chars().next();
         let (r, value) = match first {
@@ -127,10 +141,19 @@ pub(crate) fn lex(input: &str) -> Result<Vec<RawPair>, LexError> {
         // After a quoted value only whitespace may come before ';' or the end.
         let (r, _) = multispace0::<_, nom::error::Error<&str>>(r).unwrap_or((r, ""));
         if !r.is_empty() && !r.starts_with(';') {
-            return Err(LexError { kind: ConnectionStringErrorKind::TextAfterQuote, offset: offset_of(r), pair_start });
+            return Err(LexError {
+                kind: ConnectionStringErrorKind::TextAfterQuote,
+                offset: offset_of(r),
+                pair_start,
+            });
         }
         let key_offset = pair_start + (raw_key.len() - raw_key.trim_start().len());
-        pairs.push(RawPair { key, key_offset, value, value_offset });
+        pairs.push(RawPair {
+            key,
+            key_offset,
+            value,
+            value_offset,
+        });
         rest = r;
     }
 }
@@ -145,7 +168,11 @@ pub(crate) fn needs_quotes(value: &str) -> bool {
 
 /// Quotes a value for a connection string when needed: `'...'` with `'` doubled.
 pub(crate) fn quote_value(value: &str) -> String {
-    if needs_quotes(value) { format!("'{}'", value.replace('\'', "''")) } else { value.to_owned() }
+    if needs_quotes(value) {
+        format!("'{}'", value.replace('\'', "''"))
+    } else {
+        value.to_owned()
+    }
 }
 
 #[cfg(test)]
@@ -153,7 +180,11 @@ mod tests {
     use super::*;
 
     fn kv(s: &str) -> Vec<(String, String)> {
-        lex(s).unwrap().into_iter().map(|p| (p.key, p.value)).collect()
+        lex(s)
+            .unwrap()
+            .into_iter()
+            .map(|p| (p.key, p.value))
+            .collect()
     }
 
     #[test]
@@ -168,8 +199,14 @@ mod tests {
 
     #[test]
     fn quotes_braces_and_escapes() {
-        assert_eq!(kv("A='it''s; = ok '"), vec![("A".into(), "it's; = ok ".into())]);
-        assert_eq!(kv("A=\"say \"\"hi\"\"\""), vec![("A".into(), "say \"hi\"".into())]);
+        assert_eq!(
+            kv("A='it''s; = ok '"),
+            vec![("A".into(), "it's; = ok ".into())]
+        );
+        assert_eq!(
+            kv("A=\"say \"\"hi\"\"\""),
+            vec![("A".into(), "say \"hi\"".into())]
+        );
         assert_eq!(kv("A={x;}}y}"), vec![("A".into(), "x;}y".into())]);
     }
 
@@ -179,18 +216,35 @@ mod tests {
         assert_eq!(e.kind, ConnectionStringErrorKind::MissingEquals);
         assert_eq!(e.offset, 5);
         let e = lex("A='abc").unwrap_err();
-        assert_eq!(e.kind, ConnectionStringErrorKind::UnterminatedQuote { quote: '\'' });
+        assert_eq!(
+            e.kind,
+            ConnectionStringErrorKind::UnterminatedQuote { quote: '\'' }
+        );
         assert_eq!(e.offset, 2);
         let e = lex("A='abc' x").unwrap_err();
         assert_eq!(e.kind, ConnectionStringErrorKind::TextAfterQuote);
         assert_eq!(e.offset, 8);
-        assert_eq!(lex(" =1").unwrap_err().kind, ConnectionStringErrorKind::EmptyKey);
-        assert_eq!(lex("A={x").unwrap_err().kind, ConnectionStringErrorKind::UnterminatedBrace);
+        assert_eq!(
+            lex(" =1").unwrap_err().kind,
+            ConnectionStringErrorKind::EmptyKey
+        );
+        assert_eq!(
+            lex("A={x").unwrap_err().kind,
+            ConnectionStringErrorKind::UnterminatedBrace
+        );
     }
 
     #[test]
     fn quoting_round_trips() {
-        for v in ["plain", " lead", "semi;colon", "it's", "{brace", "\"dq", "tab\t"] {
+        for v in [
+            "plain",
+            " lead",
+            "semi;colon",
+            "it's",
+            "{brace",
+            "\"dq",
+            "tab\t",
+        ] {
             let s = format!("K={}", quote_value(v));
             assert_eq!(kv(&s), vec![("K".into(), v.into())], "{s}");
         }

@@ -31,7 +31,10 @@ impl PropertyType {
     /// The SQL-ish name shown in `sys_connection_props.DataType` and the docs.
     pub fn type_name(&self) -> &'static str {
         match self {
-            PropertyType::String | PropertyType::Secret | PropertyType::Url | PropertyType::Location => "string",
+            PropertyType::String
+            | PropertyType::Secret
+            | PropertyType::Url
+            | PropertyType::Location => "string",
             PropertyType::Enum => "string (enum)",
             PropertyType::Bool => "bool",
             PropertyType::Integer { .. } => "int",
@@ -80,7 +83,16 @@ const fn prop(
     secret: bool,
     description: &'static str,
 ) -> PropertySpec {
-    PropertySpec { name, category, kind, default, allowed: &[], aliases: &[], secret, description }
+    PropertySpec {
+        name,
+        category,
+        kind,
+        default,
+        allowed: &[],
+        aliases: &[],
+        secret,
+        description,
+    }
 }
 
 /// Every connection property, in the order used for canonical printing and documentation.
@@ -95,19 +107,119 @@ pub static PROPERTIES: &[PropertySpec] = &[
         secret: false,
         description: "How tokens are obtained: OFF (use OAuthAccessToken), REFRESH (use and refresh stored tokens), GETANDREFRESH (also log in through the browser when needed).",
     },
-    prop("OAuthClientId", AUTH, PropertyType::String, None, false, "The Client ID of the OAuth app registered in the Zoho API console."),
-    prop("OAuthClientSecret", AUTH, PropertyType::Secret, None, true, "The Client Secret of the OAuth app registered in the Zoho API console."),
-    prop("CallbackURL", AUTH, PropertyType::Url, Some(DEFAULT_CALLBACK_URL), false, "The redirect URI registered for the OAuth app; the desktop flow listens on its loopback port."),
-    prop("OAuthSettingsLocation", OAUTH, PropertyType::Location, None, false, "Where tokens are saved: a file path (default: the platform config dir, e.g. ~/.config/zbsql/OAuthSettings.json) or memory://<id>."),
-    prop("OAuthAccessToken", OAUTH, PropertyType::Secret, None, true, "An access token obtained elsewhere (e.g. from GetOAuthAccessToken)."),
-    prop("OAuthRefreshToken", OAUTH, PropertyType::Secret, None, true, "A refresh token used to obtain new access tokens."),
-    prop("OAuthVerifier", OAUTH, PropertyType::Secret, None, true, "An authorization code (or the whole callback URL) to exchange for tokens on connect: the headless flow."),
-    prop("OAuthExpiresIn", OAUTH, PropertyType::Integer { min: -1, max: i64::MAX }, None, false, "Lifetime in seconds of OAuthAccessToken, counted from OAuthTokenTimestamp; -1 means it does not expire."),
-    prop("OAuthTokenTimestamp", OAUTH, PropertyType::Integer { min: 0, max: i64::MAX }, None, false, "When OAuthAccessToken was issued, in Unix milliseconds."),
-    prop("Scope", OAUTH, PropertyType::String, Some(DEFAULT_SCOPE), false, "The OAuth scopes to request, comma-separated."),
-    prop("PKCE", OAUTH, PropertyType::Bool, Some("false"), false, "Whether to use PKCE (S256) in the authorization-code flow."),
-    prop("OpenBrowser", OAUTH, PropertyType::Bool, Some("true"), false, "Whether the desktop flow opens the browser; when false it only prints the URL."),
-    prop("OAuthBrowserTimeout", OAUTH, PropertyType::Integer { min: 1, max: 86_400 }, Some("300"), false, "How long the desktop flow waits for the browser's callback, in seconds."),
+    prop(
+        "OAuthClientId",
+        AUTH,
+        PropertyType::String,
+        None,
+        false,
+        "The Client ID of the OAuth app registered in the Zoho API console.",
+    ),
+    prop(
+        "OAuthClientSecret",
+        AUTH,
+        PropertyType::Secret,
+        None,
+        true,
+        "The Client Secret of the OAuth app registered in the Zoho API console.",
+    ),
+    prop(
+        "CallbackURL",
+        AUTH,
+        PropertyType::Url,
+        Some(DEFAULT_CALLBACK_URL),
+        false,
+        "The redirect URI registered for the OAuth app; the desktop flow listens on its loopback port.",
+    ),
+    prop(
+        "OAuthSettingsLocation",
+        OAUTH,
+        PropertyType::Location,
+        None,
+        false,
+        "Where tokens are saved: a file path (default: the platform config dir, e.g. ~/.config/zbsql/OAuthSettings.json) or memory://<id>.",
+    ),
+    prop(
+        "OAuthAccessToken",
+        OAUTH,
+        PropertyType::Secret,
+        None,
+        true,
+        "An access token obtained elsewhere (e.g. from GetOAuthAccessToken).",
+    ),
+    prop(
+        "OAuthRefreshToken",
+        OAUTH,
+        PropertyType::Secret,
+        None,
+        true,
+        "A refresh token used to obtain new access tokens.",
+    ),
+    prop(
+        "OAuthVerifier",
+        OAUTH,
+        PropertyType::Secret,
+        None,
+        true,
+        "An authorization code (or the whole callback URL) to exchange for tokens on connect: the headless flow.",
+    ),
+    prop(
+        "OAuthExpiresIn",
+        OAUTH,
+        PropertyType::Integer {
+            min: -1,
+            max: i64::MAX,
+        },
+        None,
+        false,
+        "Lifetime in seconds of OAuthAccessToken, counted from OAuthTokenTimestamp; -1 means it does not expire.",
+    ),
+    prop(
+        "OAuthTokenTimestamp",
+        OAUTH,
+        PropertyType::Integer {
+            min: 0,
+            max: i64::MAX,
+        },
+        None,
+        false,
+        "When OAuthAccessToken was issued, in Unix milliseconds.",
+    ),
+    prop(
+        "Scope",
+        OAUTH,
+        PropertyType::String,
+        Some(DEFAULT_SCOPE),
+        false,
+        "The OAuth scopes to request, comma-separated.",
+    ),
+    prop(
+        "PKCE",
+        OAUTH,
+        PropertyType::Bool,
+        Some("false"),
+        false,
+        "Whether to use PKCE (S256) in the authorization-code flow.",
+    ),
+    prop(
+        "OpenBrowser",
+        OAUTH,
+        PropertyType::Bool,
+        Some("true"),
+        false,
+        "Whether the desktop flow opens the browser; when false it only prints the URL.",
+    ),
+    prop(
+        "OAuthBrowserTimeout",
+        OAUTH,
+        PropertyType::Integer {
+            min: 1,
+            max: 86_400,
+        },
+        Some("300"),
+        false,
+        "How long the desktop flow waits for the browser's callback, in seconds.",
+    ),
     PropertySpec {
         name: "Region",
         category: CONN,
@@ -128,27 +240,100 @@ pub static PROPERTIES: &[PropertySpec] = &[
         secret: false,
         description: "The Zoho data centre of the account; selects the accounts server and API domain.",
     },
-    prop("AccountsServer", CONN, PropertyType::Url, None, false, "An explicit accounts server base URL; overrides Region (e.g. https://accounts.zoho.eu)."),
-    prop("OrganizationId", CONN, PropertyType::String, None, false, "The Zoho Books organization to use; when empty, the first organization is used."),
-    prop("Timeout", CONN, PropertyType::Integer { min: 0, max: 86_400 }, Some("60"), false, "Seconds to wait for each server round trip; 0 means no limit."),
-    prop("ProxyServer", PROXY, PropertyType::String, None, false, "Host name or IP address of an HTTP proxy for requests to Zoho."),
-    prop("ProxyPort", PROXY, PropertyType::Integer { min: 1, max: 65_535 }, None, false, "Port of the HTTP proxy."),
-    prop("ProxyUser", PROXY, PropertyType::String, None, false, "User name for the HTTP proxy."),
-    prop("ProxyPassword", PROXY, PropertyType::Secret, None, true, "Password for the HTTP proxy."),
-    prop("Logfile", LOG, PropertyType::String, None, false, "A file to append the log to; secrets are never logged."),
-    prop("Verbosity", LOG, PropertyType::Integer { min: 1, max: 5 }, Some("1"), false, "How much to log, 1-5; 3 and above log every HTTP request (method, URL without secrets, status, timing)."),
+    prop(
+        "AccountsServer",
+        CONN,
+        PropertyType::Url,
+        None,
+        false,
+        "An explicit accounts server base URL; overrides Region (e.g. https://accounts.zoho.eu).",
+    ),
+    prop(
+        "OrganizationId",
+        CONN,
+        PropertyType::String,
+        None,
+        false,
+        "The Zoho Books organization to use; when empty, the first organization is used.",
+    ),
+    prop(
+        "Timeout",
+        CONN,
+        PropertyType::Integer {
+            min: 0,
+            max: 86_400,
+        },
+        Some("60"),
+        false,
+        "Seconds to wait for each server round trip; 0 means no limit.",
+    ),
+    prop(
+        "ProxyServer",
+        PROXY,
+        PropertyType::String,
+        None,
+        false,
+        "Host name or IP address of an HTTP proxy for requests to Zoho.",
+    ),
+    prop(
+        "ProxyPort",
+        PROXY,
+        PropertyType::Integer {
+            min: 1,
+            max: 65_535,
+        },
+        None,
+        false,
+        "Port of the HTTP proxy.",
+    ),
+    prop(
+        "ProxyUser",
+        PROXY,
+        PropertyType::String,
+        None,
+        false,
+        "User name for the HTTP proxy.",
+    ),
+    prop(
+        "ProxyPassword",
+        PROXY,
+        PropertyType::Secret,
+        None,
+        true,
+        "Password for the HTTP proxy.",
+    ),
+    prop(
+        "Logfile",
+        LOG,
+        PropertyType::String,
+        None,
+        false,
+        "A file to append the log to; secrets are never logged.",
+    ),
+    prop(
+        "Verbosity",
+        LOG,
+        PropertyType::Integer { min: 1, max: 5 },
+        Some("1"),
+        false,
+        "How much to log, 1-5; 3 and above log every HTTP request (method, URL without secrets, status, timing).",
+    ),
 ];
 
 /// Looks a property up by name: case-insensitive, spaces ignored.
 pub fn lookup(name: &str) -> Option<&'static PropertySpec> {
     let wanted = normalize_name(name);
-    PROPERTIES.iter().find(|p| p.name.eq_ignore_ascii_case(&wanted))
+    PROPERTIES
+        .iter()
+        .find(|p| p.name.eq_ignore_ascii_case(&wanted))
 }
 
 /// The catalog index of a property (for compact storage).
 pub(crate) fn index_of(name: &str) -> Option<usize> {
     let wanted = normalize_name(name);
-    PROPERTIES.iter().position(|p| p.name.eq_ignore_ascii_case(&wanted))
+    PROPERTIES
+        .iter()
+        .position(|p| p.name.eq_ignore_ascii_case(&wanted))
 }
 
 /// Removes all whitespace from a key: `Initiate OAuth` is `InitiateOAuth`.
@@ -161,7 +346,12 @@ pub fn suggest(name: &str) -> Option<&'static str> {
     let lower = normalize_name(name).to_ascii_lowercase();
     PROPERTIES
         .iter()
-        .map(|p| (p.name, strsim::damerau_levenshtein(&lower, &p.name.to_ascii_lowercase())))
+        .map(|p| {
+            (
+                p.name,
+                strsim::damerau_levenshtein(&lower, &p.name.to_ascii_lowercase()),
+            )
+        })
         .filter(|(n, d)| *d <= 3.max(n.len() / 4))
         .min_by_key(|(_, d)| *d)
         .map(|(n, _)| n)

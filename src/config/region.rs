@@ -28,8 +28,17 @@ pub enum Region {
 
 impl Region {
     /// Every region, in catalog order.
-    pub const ALL: [Region; 9] =
-        [Region::Us, Region::Eu, Region::In, Region::Au, Region::Jp, Region::Ca, Region::Sa, Region::Uk, Region::Cn];
+    pub const ALL: [Region; 9] = [
+        Region::Us,
+        Region::Eu,
+        Region::In,
+        Region::Au,
+        Region::Jp,
+        Region::Ca,
+        Region::Sa,
+        Region::Uk,
+        Region::Cn,
+    ];
 
     /// The canonical code used in connection strings (`US`, `EU`, ...).
     pub fn code(self) -> &'static str {
@@ -53,6 +62,8 @@ impl Region {
 
     /// The region for a canonical code or Zoho location, case-insensitively.
     pub fn from_code(code: &str) -> Option<Region> {
-        Region::ALL.into_iter().find(|r| r.code().eq_ignore_ascii_case(code))
+        Region::ALL
+            .into_iter()
+            .find(|r| r.code().eq_ignore_ascii_case(code))
     }
 }
