@@ -3,6 +3,13 @@
 //!
 //! This layer knows nothing of SQL: the stored procedures in `catalog` call into it.
 
+pub mod authorize;
+pub mod callback;
+pub mod client;
+pub mod http;
+pub mod pkce;
+pub mod region;
+
 use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
