@@ -9,6 +9,13 @@ pub mod client;
 pub mod http;
 pub mod pkce;
 pub mod region;
+pub mod store;
+pub mod token_manager;
+
+pub use token_manager::{
+    ApiCredentials, AuthorizationUrl, Clock, ExchangeRequest, ManualClock, SystemClock,
+    TokenManager, TokenManagerOptions, TokenSet,
+};
 
 use std::future::Future;
 use std::pin::Pin;
