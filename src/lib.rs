@@ -1,6 +1,7 @@
 //! zohobooks-sql: a SQL connector for Zoho Books.
 #![warn(missing_docs)]
 
+pub mod books;
 pub mod config;
 pub mod error;
 pub mod oauth;
