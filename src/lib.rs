@@ -5,6 +5,8 @@ pub mod books;
 pub mod config;
 pub mod error;
 pub mod oauth;
+#[cfg(feature = "sandbox")]
+pub mod sandbox;
 pub mod secret;
 
 pub use config::Config;
