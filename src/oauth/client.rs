@@ -275,6 +275,18 @@ pub fn parse_token_response(
     }
     let error = text("error");
     let description = text("error_description").map(|d| bounded(&d));
+    if response.status >= 500 {
+        return Err(Error::Http {
+            url: shown,
+            message: format!(
+                "the accounts server failed with HTTP {}{}; try again later",
+                response.status,
+                error
+                    .map(|e| format!(" ({})", bounded(&e)))
+                    .unwrap_or_default()
+            ),
+        });
+    }
     let is_throttle = response.status == 400
         && (error
             .as_deref()

@@ -398,7 +398,7 @@ impl TokenManager {
             }
             Err((error, Some(Dead::RefreshToken))) => {
                 if self.initiate != InitiateOAuth::Off {
-                    self.mark_refresh_token_dead(&token)?;
+                    self.mark_refresh_token_dead(&token, None)?;
                 }
                 Err(error)
             }
@@ -482,7 +482,7 @@ impl TokenManager {
                         return self.credentials(&record);
                     }
                     Err((error, Some(Dead::RefreshToken))) => {
-                        self.mark_refresh_token_dead(&token)?;
+                        self.mark_refresh_token_dead(&token, Some(rec))?;
                         tracing::info!(
                             location = %self.store.location(),
                             "Zoho rejected the stored refresh token; it is marked unusable"
@@ -785,18 +785,32 @@ impl TokenManager {
         Ok(())
     }
 
-    fn mark_refresh_token_dead(&self, token: &RefreshToken) -> Result<()> {
-        if let Some(mut stored) = self.store.load(&self.identity())?
+    /// Records that Zoho rejected `token`, so it is not sent again: in the store when the
+    /// stored record holds it, and in this connection's state (`base` is the record it came
+    /// from, e.g. the OAuthRefreshToken property).
+    fn mark_refresh_token_dead(
+        &self,
+        token: &RefreshToken,
+        base: Option<&TokenRecord>,
+    ) -> Result<()> {
+        if self.initiate != InitiateOAuth::Off
+            && let Some(mut stored) = self.store.load(&self.identity())?
             && stored.refresh_token.as_ref() == Some(token)
         {
             stored.refresh_token_unusable = true;
             self.store.save(&stored)?;
         }
         let mut current = self.current.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(c) = current.as_mut()
-            && c.refresh_token.as_ref() == Some(token)
-        {
-            c.refresh_token_unusable = true;
+        match current.as_mut() {
+            Some(c) if c.refresh_token.as_ref() == Some(token) => c.refresh_token_unusable = true,
+            Some(_) => {}
+            None => {
+                if let Some(b) = base.filter(|b| b.refresh_token.as_ref() == Some(token)) {
+                    let mut marked = b.clone();
+                    marked.refresh_token_unusable = true;
+                    *current = Some(marked);
+                }
+            }
         }
         Ok(())
     }
