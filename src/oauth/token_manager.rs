@@ -417,6 +417,52 @@ impl TokenManager {
         self.token_set(&record)
     }
 
+    /// Revokes a refresh token at Zoho (every access token minted from it dies too) and
+    /// forgets it: the stored record and this connection's tokens are cleared when they hold
+    /// it. `refresh_token` defaults to the connection's current one.
+    pub async fn revoke(&self, refresh_token: Option<RefreshToken>) -> Result<()> {
+        let _guard = self.lock().await?;
+        let base = if self.initiate != InitiateOAuth::Off {
+            self.best_record()?
+        } else {
+            self.current_record().or_else(|| self.config_record())
+        };
+        let token = refresh_token
+            .filter(|t| !t.is_empty())
+            .or_else(|| base.as_ref().and_then(|r| r.refresh_token.clone()))
+            .ok_or_else(|| Error::MissingProperty {
+                name: "OAuthRefreshToken",
+                hint: "there is no refresh token to revoke; pass one or set OAuthRefreshToken"
+                    .into(),
+            })?;
+        let server = match &base {
+            Some(r) => self
+                .policy
+                .check(HostRole::AccountsServer, &r.accounts_server)?,
+            None => self.configured_accounts.clone(),
+        };
+        self.accounts.revoke(&server, token.expose_secret()).await?;
+        let forget = |r: &mut TokenRecord| {
+            r.access_token = None;
+            r.refresh_token = None;
+            r.refresh_token_unusable = false;
+        };
+        if self.initiate != InitiateOAuth::Off
+            && let Some(mut stored) = self.store.load(&self.identity())?
+            && stored.refresh_token.as_ref() == Some(&token)
+        {
+            forget(&mut stored);
+            self.store.save(&stored)?;
+        }
+        let mut current = self.current.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(c) = current.as_mut()
+            && c.refresh_token.as_ref() == Some(&token)
+        {
+            forget(c);
+        }
+        Ok(())
+    }
+
     // ---- keeping the connection authenticated -----------------------------------------------
 
     /// The token for the next API call, obtained lazily according to `InitiateOAuth`.
