@@ -541,6 +541,57 @@ mod tests {
     }
 
     #[test]
+    fn a_file_owned_by_another_user_is_refused() {
+        // Only root can hand a file to another user; elsewhere the check is exercised by
+        // the mode test above and this test has nothing to set up.
+        // SAFETY: geteuid has no preconditions.
+        if unsafe { libc::geteuid() } != 0 {
+            return;
+        }
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("s.json");
+        let store = TokenStore::new(SettingsLocation::File(path.clone()));
+        store.save(&record()).unwrap();
+        std::os::unix::fs::chown(&path, Some(65534), Some(65534)).unwrap();
+        let err = store.load(&identity()).unwrap_err();
+        let msg = err.to_string();
+        assert!(matches!(err, Error::TokenStore { .. }), "{msg}");
+        assert!(msg.contains("owned by user id 65534, not by you"), "{msg}");
+    }
+
+    #[test]
+    fn another_identity_is_logged_at_info() {
+        #[derive(Clone, Default)]
+        struct Buf(Arc<Mutex<Vec<u8>>>);
+        impl Write for Buf {
+            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(b);
+                Ok(b.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let buf = Buf::default();
+        let writer = buf.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::INFO)
+            .with_writer(move || writer.clone())
+            .finish();
+        let store = TokenStore::new(SettingsLocation::Memory("store-test-identity-log".into()));
+        store.save(&record()).unwrap();
+        let mut other = identity();
+        other.client_id = "1000.OTHER".into();
+        tracing::subscriber::with_default(subscriber, || {
+            assert_eq!(store.load(&other).unwrap(), None);
+        });
+        let log = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+        assert!(log.contains("INFO"), "{log}");
+        assert!(log.contains("another identity") && log.contains("client id"), "{log}");
+        assert!(!log.contains("1000.access"), "{log}");
+    }
+
+    #[test]
     fn another_identity_sees_nothing() {
         let tmp = tempfile::tempdir().unwrap();
         let store = TokenStore::new(SettingsLocation::File(tmp.path().join("s.json")));
