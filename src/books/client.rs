@@ -179,13 +179,13 @@ fn envelope(r: &HttpResponse, url: &str) -> Result<JsonObject> {
     let code = obj.get("code").and_then(Value::as_i64);
     if code != Some(0) || r.status >= 400 {
         let (code, message) = code_and_message(r);
-        let message = if r.status == 429 {
-            format!(
-                "{message} (API rate limit: wait and retry, or raise the daily limit in Zoho Books)"
-            )
-        } else {
-            message
-        };
+        if r.status == 429 {
+            return Err(Error::RateLimited {
+                message: format!(
+                    "Zoho Books API limit reached (code {code}: {message}); wait and retry, or raise the organization's daily limit in Zoho Books"
+                ),
+            });
+        }
         return Err(Error::Api {
             status: r.status,
             code,
@@ -240,7 +240,8 @@ mod tests {
         assert!(matches!(err, Error::Api { code: 2, .. }), "{err}");
         let err =
             envelope(&resp(429, r#"{"code":45,"message":"limit"}"#), "http://x/").unwrap_err();
-        assert!(err.to_string().contains("rate limit"), "{err}");
+        assert!(matches!(err, Error::RateLimited { .. }), "{err}");
+        assert!(err.to_string().contains("code 45"), "{err}");
         let err = envelope(&resp(500, "oops"), "http://x/").unwrap_err();
         assert!(matches!(err, Error::Api { status: 500, .. }), "{err}");
     }

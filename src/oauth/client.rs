@@ -7,7 +7,8 @@
 //! - `expires_in_sec`, when present, wins over `expires_in` (legacy responses had milliseconds);
 //! - HTTP 400 `{"error":"Access Denied", ...}` is the token throttle ([`Error::RateLimited`]);
 //! - a code exchange is never retried once sent (codes are single-use); a refresh is retried on
-//!   connection errors and 5xx with bounded exponential backoff.
+//!   connection errors (refused, or closed without an answer) and 5xx with bounded exponential
+//!   backoff; a timeout is not retried (it already took the whole Timeout).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -129,7 +130,8 @@ impl AccountsClient {
         parse_token_response(&url, &response, Grant::AuthorizationCode)
     }
 
-    /// Refreshes an access token; retried on connection errors and 5xx (bounded backoff).
+    /// Refreshes an access token; retried on connection errors and 5xx (bounded backoff, at
+    /// most `RetryPolicy::max_attempts` attempts).
     pub async fn refresh(
         &self,
         accounts_server: &str,
@@ -152,7 +154,7 @@ impl AccountsClient {
         loop {
             let outcome = self.http.post_form(&url, &form).await;
             let retryable = match &outcome {
-                Err(SendError::Connect(_)) => true,
+                Err(SendError::Connect(_) | SendError::Broken(_)) => true,
                 Ok(r) => r.status >= 500,
                 Err(SendError::Other(_)) => false,
             };

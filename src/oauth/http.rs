@@ -80,7 +80,10 @@ pub struct HttpResponse {
 pub enum SendError {
     /// The connection could not be made (nothing was sent).
     Connect(Error),
-    /// Anything else (the request may have reached the server).
+    /// The connection broke after the request may have been sent (e.g. closed without an
+    /// answer). Safe to retry only for idempotent-enough requests such as a refresh grant.
+    Broken(Error),
+    /// Anything else: a timeout, an invalid request, a client that could not be built.
     Other(Error),
 }
 
@@ -88,7 +91,7 @@ impl SendError {
     /// The crate error inside.
     pub fn into_error(self) -> Error {
         match self {
-            SendError::Connect(e) | SendError::Other(e) => e,
+            SendError::Connect(e) | SendError::Broken(e) | SendError::Other(e) => e,
         }
     }
 }
@@ -221,6 +224,7 @@ impl HttpTransport {
             Err(e) => {
                 tracing::debug!(method, url = %shown, elapsed_ms, error = %describe(&e), "HTTP exchange failed");
                 let connect = e.is_connect();
+                let broken = !connect && !e.is_timeout() && (e.is_request() || e.is_body());
                 let error = if e.is_timeout() {
                     Error::Timeout {
                         what: format!("{method} {shown}"),
@@ -234,6 +238,8 @@ impl HttpTransport {
                 };
                 Err(if connect {
                     SendError::Connect(error)
+                } else if broken {
+                    SendError::Broken(error)
                 } else {
                     SendError::Other(error)
                 })

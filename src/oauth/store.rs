@@ -587,7 +587,10 @@ mod tests {
         });
         let log = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
         assert!(log.contains("INFO"), "{log}");
-        assert!(log.contains("another identity") && log.contains("client id"), "{log}");
+        assert!(
+            log.contains("another identity") && log.contains("client id"),
+            "{log}"
+        );
         assert!(!log.contains("1000.access"), "{log}");
     }
 
