@@ -1,17 +1,24 @@
 //! Cross-process behaviour of the token store, with real processes: this test binary re-runs
 //! itself as a child (selected by the `ZB_TEST_CHILD` environment variable).
 //! - a writer killed with SIGKILL at random points never leaves a torn or unparsable file;
-//! - 8 processes sharing one settings file with an expired token send exactly one refresh.
+//! - 8 processes sharing one settings file with an expired token send exactly one refresh;
+//! - 4 processes with InitiateOAuth=GETANDREFRESH and an empty settings file run one login.
 
+use std::future::Future;
 use std::io::Read;
 use std::os::unix::fs::PermissionsExt;
+use std::pin::Pin;
 use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use zohobooks_sql::config::SettingsLocation;
+use zohobooks_sql::oauth::callback::parse_verifier;
 use zohobooks_sql::oauth::store::{StoreIdentity, TokenRecord, TokenStore};
-use zohobooks_sql::oauth::{ExchangeRequest, ManualClock, TokenManager, TokenManagerOptions};
+use zohobooks_sql::oauth::{
+    CallbackParams, ExchangeRequest, InteractiveLogin, LoginRequest, ManualClock, TokenManager,
+    TokenManagerOptions,
+};
 use zohobooks_sql::sandbox::Sandbox;
 use zohobooks_sql::secret::{AccessToken, RefreshToken, SecretString};
 
@@ -82,7 +89,58 @@ fn child_entry() {
                 .expect("a token");
             println!("\nTOKEN={}", creds.access_token.expose_secret());
         }
+        "login" => {
+            // GETANDREFRESH on an empty store: the browser stand-in follows the authorization
+            // URL (the sandbox auto-approves) and hands the callback back.
+            let conn = std::env::var("ZB_TEST_CONN").unwrap();
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            let config = format!("{conn};InitiateOAuth=GETANDREFRESH;OAuthSettingsLocation={path}")
+                .parse()
+                .unwrap();
+            let m = TokenManager::new(
+                &config,
+                TokenManagerOptions {
+                    interactive: Some(Arc::new(FollowingBrowser)),
+                    lock_wait: Some(Duration::from_secs(30)),
+                    ..Default::default()
+                },
+            );
+            let creds = rt
+                .block_on(async {
+                    tokio::time::timeout(Duration::from_secs(30), m.access_token()).await
+                })
+                .expect("in time")
+                .expect("a token");
+            println!("\nTOKEN={}", creds.access_token.expose_secret());
+        }
         other => panic!("unknown child mode {other}"),
+    }
+}
+
+/// A browser stand-in for the child processes.
+struct FollowingBrowser;
+
+impl InteractiveLogin for FollowingBrowser {
+    fn login<'a>(
+        &'a self,
+        request: LoginRequest,
+    ) -> Pin<Box<dyn Future<Output = zohobooks_sql::Result<CallbackParams>> + Send + 'a>> {
+        Box::pin(async move {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            let resp = reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .timeout(Duration::from_secs(10))
+                .build()
+                .unwrap()
+                .get(&request.authorization_url)
+                .send()
+                .await
+                .unwrap();
+            parse_verifier(resp.headers()["location"].to_str().unwrap())
+        })
     }
 }
 
@@ -193,6 +251,14 @@ async fn eight_processes_sharing_a_file_send_one_refresh() {
             .stderr(Stdio::piped());
         children.push(cmd.spawn().unwrap());
     }
+    let tokens = collect_tokens(children).await;
+    assert_eq!(sb.count("token:refresh_token"), 1, "exactly one refresh");
+    assert_eq!(tokens.len(), 1, "all 8 use the same refreshed token");
+    assert!(!tokens.contains(first.access_token.expose_secret()));
+}
+
+/// Waits (bounded) for every child and returns the distinct tokens they printed.
+async fn collect_tokens(children: Vec<std::process::Child>) -> std::collections::HashSet<String> {
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     let mut tokens = std::collections::HashSet::new();
     for mut c in children {
@@ -226,7 +292,30 @@ async fn eight_processes_sharing_a_file_send_one_refresh() {
             .to_owned();
         tokens.insert(token);
     }
-    assert_eq!(sb.count("token:refresh_token"), 1, "exactly one refresh");
-    assert_eq!(tokens.len(), 1, "all 8 use the same refreshed token");
-    assert!(!tokens.contains(first.access_token.expose_secret()));
+    tokens
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn four_processes_with_getandrefresh_run_one_login() {
+    let sb = Sandbox::builder().auto_approve(true).start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("login.json");
+    let conn = format!(
+        "AccountsServer={};OAuthClientId={};OAuthClientSecret={};CallbackURL={CALLBACK};Timeout=10",
+        sb.base_url(),
+        sb.client_id(),
+        sb.client_secret()
+    );
+    let mut children = Vec::new();
+    for _ in 0..4 {
+        let mut cmd = child("login", &path);
+        cmd.env("ZB_TEST_CONN", &conn)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        children.push(cmd.spawn().unwrap());
+    }
+    let tokens = collect_tokens(children).await;
+    assert_eq!(sb.count("auth"), 1, "one browser login for 4 processes");
+    assert_eq!(sb.count("token:authorization_code"), 1);
+    assert_eq!(tokens.len(), 1);
 }
