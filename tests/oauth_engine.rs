@@ -534,6 +534,21 @@ async fn a_dead_refresh_token_requires_reauthorization_and_is_marked() {
     let err = bounded(m.access_token()).await.unwrap_err();
     assert!(err.is_authorization_required(), "{err}");
     assert_eq!(sb.count("token:refresh_token"), 1);
+
+    // A good refresh token passed to RefreshOAuthAccessToken revives the connection.
+    let (_, good) = sb.mint_tokens("ZohoBooks.fullaccess.all");
+    let t = bounded(m.refresh_with(Some(RefreshToken::new(good.clone())), None))
+        .await
+        .unwrap();
+    assert_eq!(t.refresh_token.unwrap().expose_secret(), good);
+    let creds = bounded(m.access_token()).await.unwrap();
+    assert_eq!(creds.access_token, t.access_token);
+    assert_eq!(sb.count("token:refresh_token"), 2);
+    // ...and that token is used for the next refresh (it is not inherited as "unusable").
+    clock.advance(Duration::from_secs(3600));
+    let creds = bounded(m.access_token()).await.unwrap();
+    assert_ne!(creds.access_token, t.access_token);
+    assert_eq!(sb.count("token:refresh_token"), 3);
 }
 
 #[tokio::test]

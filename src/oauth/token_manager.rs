@@ -688,7 +688,6 @@ impl TokenManager {
             Some(d) => Some(self.policy.check(HostRole::ApiDomain, d)?),
             None => template.api_domain.clone(),
         };
-        let new_refresh = response.refresh_token.is_some();
         Ok(TokenRecord {
             identity: template.identity.clone(),
             access_token: Some(response.access_token),
@@ -700,7 +699,9 @@ impl TokenManager {
             token_timestamp_ms: Some(self.clock.now_ms()),
             accounts_server: template.accounts_server.clone(),
             api_domain,
-            refresh_token_unusable: template.refresh_token_unusable && !new_refresh,
+            // The grant succeeded: the refresh token kept is either new or the one that just
+            // worked (a code exchange starts from an empty template).
+            refresh_token_unusable: false,
         })
     }
 
