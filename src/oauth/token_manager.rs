@@ -269,6 +269,16 @@ impl TokenManager {
         &self.store
     }
 
+    /// The connection's `InitiateOAuth`.
+    pub fn initiate_oauth(&self) -> InitiateOAuth {
+        self.initiate
+    }
+
+    /// Whether the connection has an interactive (browser) login available.
+    pub fn has_interactive_login(&self) -> bool {
+        self.interactive.is_some()
+    }
+
     /// The accounts server this connection starts from.
     pub fn configured_accounts_server(&self) -> &str {
         &self.configured_accounts
@@ -567,6 +577,9 @@ impl TokenManager {
         let reason = match &best {
             Some(r) if r.refresh_token_unusable => {
                 "Zoho rejected the refresh token (invalid_code): it was revoked or replaced"
+            }
+            Some(_) if rejected.is_some() => {
+                "Zoho rejected the access token and there is no refresh token to get another"
             }
             Some(_) => "the access token has expired and there is no refresh token",
             None => "no token is stored or configured",
