@@ -408,12 +408,15 @@ pub struct LoggedRequest {
     pub status: u16,
 }
 
-/// Runs a sandbox on `addr` until Ctrl-C, printing its base URL, client id, secret and a
+/// Runs a sandbox on `addr` until Ctrl-C (or SIGTERM on Unix), printing its base URL, client id, secret and a
 /// ready-to-paste connection string. Used by `zbsql --serve-sandbox [ADDR]`.
 ///
 /// The consent page is shown (no auto-approve); switch with `POST /__sandbox/auto-approve?on=true`.
 pub async fn serve_standalone(addr: SocketAddr) -> std::io::Result<()> {
     let sandbox = Sandbox::builder().bind(addr).start().await?;
+    // Install the signal handlers before announcing the address, so a Ctrl-C that follows the
+    // announcement always stops the server cleanly.
+    let stop = stop_signal()?;
     let base_url = sandbox.base_url();
     let client_id = sandbox.client_id();
     let client_secret = sandbox.client_secret();
@@ -428,9 +431,32 @@ pub async fn serve_standalone(addr: SocketAddr) -> std::io::Result<()> {
         )?;
         out.flush()?;
     }
-    tokio::signal::ctrl_c().await?;
+    stop.await;
     drop(sandbox);
     Ok(())
+}
+
+/// A future that completes on Ctrl-C (SIGINT) or, on Unix, SIGTERM. The handlers are
+/// registered when this function returns, not when the future is first polled.
+#[cfg(unix)]
+fn stop_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+        }
+    })
+}
+
+/// A future that completes on Ctrl-C.
+#[cfg(not(unix))]
+fn stop_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }
 
 #[cfg(test)]
