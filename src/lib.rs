@@ -4,6 +4,8 @@
 pub mod config;
 pub mod error;
 pub mod oauth;
+#[cfg(feature = "sandbox")]
+pub mod sandbox;
 pub mod secret;
 
 pub use config::Config;
