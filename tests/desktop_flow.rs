@@ -902,3 +902,92 @@ async fn ctrl_c_cancels_the_wait_and_releases_the_port() {
     assert!(result.contains("cancelled (Ctrl-C)"), "{result}");
     assert_port_released(&callback, port).await;
 }
+
+// ---- with the sandbox (the project's Zoho emulator) ----------------------------------------------
+
+#[cfg(feature = "sandbox")]
+fn sandbox_authorization_url(
+    sandbox: &zohobooks_sql::sandbox::SandboxHandle,
+    callback: &str,
+) -> String {
+    let query: String = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("response_type", "code")
+        .append_pair("client_id", &sandbox.client_id())
+        .append_pair("scope", "ZohoBooks.fullaccess.all")
+        .append_pair("redirect_uri", callback)
+        .append_pair("state", STATE)
+        .append_pair("access_type", "offline")
+        .finish();
+    format!("{}/oauth/v2/auth?{query}", sandbox.base_url())
+}
+
+#[cfg(feature = "sandbox")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn follow_redirects_against_the_auto_approving_sandbox_yields_an_exchangeable_code() {
+    let sandbox = zohobooks_sql::sandbox::Sandbox::builder()
+        .auto_approve(true)
+        .start()
+        .await
+        .expect("sandbox");
+    let port = free_localhost_port().await;
+    let callback = format!("http://localhost:{port}");
+    let params = DesktopLogin::new(BrowserLauncher::FollowRedirects)
+        .cancel_on_ctrl_c(false)
+        .login(request(
+            sandbox_authorization_url(&sandbox, &callback),
+            &callback,
+            Duration::from_secs(20),
+        ))
+        .await
+        .expect("auto-approved login");
+    assert_eq!(
+        params.accounts_server.as_deref(),
+        Some(sandbox.base_url().as_str())
+    );
+    let token: serde_json::Value = http_client(false)
+        .post(format!("{}/oauth/v2/token", sandbox.base_url()))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", params.code.expose_secret()),
+            ("client_id", &sandbox.client_id()),
+            ("client_secret", &sandbox.client_secret()),
+            ("redirect_uri", &callback),
+        ])
+        .send()
+        .await
+        .expect("token request")
+        .json()
+        .await
+        .expect("token JSON");
+    assert!(
+        token["access_token"].is_string(),
+        "error {}",
+        token["error"]
+    );
+    assert_port_released(&callback, port).await;
+}
+
+#[cfg(feature = "sandbox")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn follow_redirects_stops_at_a_consent_page_and_the_flow_times_out_cleanly() {
+    let sandbox = zohobooks_sql::sandbox::Sandbox::builder()
+        .auto_approve(false)
+        .start()
+        .await
+        .expect("sandbox");
+    let port = free_localhost_port().await;
+    let callback = format!("http://127.0.0.1:{port}/cb");
+    let err = DesktopLogin::new(BrowserLauncher::FollowRedirects)
+        .cancel_on_ctrl_c(false)
+        .login(request(
+            sandbox_authorization_url(&sandbox, &callback),
+            &callback,
+            Duration::from_millis(1500),
+        ))
+        .await
+        .expect_err("nobody presses Accept");
+    assert!(err.is_timeout(), "{err:?}");
+    assert_eq!(sandbox.count("auth"), 1);
+    assert_eq!(sandbox.count("token:authorization_code"), 0);
+    assert_port_released(&callback, port).await;
+}

@@ -18,8 +18,8 @@ pub(crate) fn success_page() -> String {
 /// The page shown when the callback ends the login with an error (denied, state mismatch, ...).
 pub(crate) fn failure_page(reason: &str) -> String {
     let body = format!(
-        "{} You may close this window; start the sign-in again from the application.",
-        escape_html(reason)
+        "{}</p>\n<p>You may close this window and start the sign-in again from the application.",
+        escape_html(&as_sentence(reason))
     );
     page(
         "Authorization failed",
@@ -50,6 +50,26 @@ pub(crate) fn already_handled_page() -> String {
     )
 }
 
+/// Capitalises the first word (unless it is a code like `invalid_scope`) and ends the text
+/// with a full stop.
+fn as_sentence(text: &str) -> String {
+    let text = text.trim();
+    let first_word = text.split([' ', ':']).next().unwrap_or("");
+    let mut out = if first_word.chars().all(|c| c.is_ascii_alphabetic()) {
+        let mut chars = text.chars();
+        match chars.next() {
+            Some(first) => first.to_uppercase().chain(chars).collect(),
+            None => return String::new(),
+        }
+    } else {
+        text.to_owned()
+    };
+    if !out.ends_with(['.', '!', '?']) {
+        out.push('.');
+    }
+    out
+}
+
 /// Builds a complete HTML document. `body` must already be escaped.
 fn page(title: &str, heading: &str, body: &str, kind: &str) -> String {
     let accent = if kind == "ok" { "#1a7f37" } else { "#b42318" };
@@ -60,7 +80,7 @@ fn page(title: &str, heading: &str, body: &str, kind: &str) -> String {
          body{{font-family:system-ui,-apple-system,\"Segoe UI\",sans-serif;background:#f6f7f9;color:#1f2328;margin:0}}\n\
          main{{max-width:32rem;margin:12vh auto;background:#fff;border:1px solid #d0d7de;border-radius:8px;padding:2rem}}\n\
          h1{{font-size:1.4rem;margin:0 0 1rem;color:{accent}}}\n\
-         p{{line-height:1.5;margin:0}}\n\
+         p{{line-height:1.5;margin:0 0 .75rem}}\n\
          </style>\n</head>\n<body>\n<main id=\"{kind}\">\n<h1>{heading}</h1>\n<p>{body}</p>\n</main>\n</body>\n</html>\n"
     )
 }
@@ -91,6 +111,9 @@ mod tests {
         assert!(!html.contains("<script>"), "{html}");
         assert!(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; more"));
         assert!(html.contains("You may close this window"));
+        let html = failure_page("the user denied access");
+        assert!(html.contains("<p>The user denied access.</p>"), "{html}");
+        assert!(failure_page("invalid_scope: x").contains("<p>invalid_scope: x.</p>"));
     }
 
     #[test]
