@@ -828,7 +828,7 @@ async fn open_browser_false_only_prints_the_url_which_a_person_can_follow() {
             .expect("body")
             .contains("Authorization complete")
     );
-    let (result, _stderr) =
+    let (result, stderr) =
         tokio::task::spawn_blocking(move || child.result(Duration::from_secs(20)))
             .await
             .expect("join");
@@ -842,6 +842,12 @@ async fn open_browser_false_only_prints_the_url_which_a_person_can_follow() {
     assert!(
         !marker.exists(),
         "OpenBrowser=false must not start $BROWSER"
+    );
+    assert!(
+        !stderr
+            .iter()
+            .any(|l| l.contains("Waiting for authorization")),
+        "no spinner when stderr is not a terminal: {stderr:?}"
     );
     assert_port_released(&callback, port).await;
 }
@@ -990,4 +996,42 @@ async fn follow_redirects_stops_at_a_consent_page_and_the_flow_times_out_cleanly
     assert_eq!(sandbox.count("auth"), 1);
     assert_eq!(sandbox.count("token:authorization_code"), 0);
     assert_port_released(&callback, port).await;
+}
+
+#[test]
+fn waiting_message_is_shown_and_cleared_only_on_a_terminal() {
+    // util-linux `script` gives the child a pseudo-terminal as stderr.
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("SKIP: `script` (util-linux) not installed; cannot give the child a terminal");
+        return;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let exe = std::env::current_exe().expect("test binary path");
+    let inner = format!(
+        "{} --exact child_process_entry --ignored --nocapture --test-threads=1",
+        sh_quote(&exe.to_string_lossy())
+    );
+    let out = Command::new("timeout")
+        .args(["30", "script", "-q", "-e", "-c", &inner, "/dev/null"])
+        .env(
+            "ZBSQL_CHILD_CALLBACK_URL",
+            format!("http://127.0.0.1:{port}"),
+        )
+        .env("ZBSQL_CHILD_AUTH_URL", "http://127.0.0.1:9/auth")
+        .env("ZBSQL_CHILD_STATE", STATE)
+        .env("ZBSQL_CHILD_LAUNCHER", "print")
+        .env("ZBSQL_CHILD_TIMEOUT_MS", "700")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run script");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let waiting = text
+        .find("Waiting for authorization in the browser... (Ctrl-C to cancel)")
+        .unwrap_or_else(|| panic!("no waiting message on a terminal: {text:?}"));
+    let cleared = text.find("\r\x1b[2K").expect("the line is cleared");
+    let result = text.find("RESULT err Timeout").expect("timed out");
+    assert!(waiting < cleared && cleared < result, "{text:?}");
 }

@@ -107,17 +107,15 @@ impl DesktopLogin {
         } else {
             BrowserLauncher::PrintOnly
         };
-        let launch = tokio::spawn(launcher.launch(
+        // Aborted when the flow ends, however it ends (even if this future is dropped).
+        let _launch = AbortOnDrop(tokio::spawn(launcher.launch(
             request.authorization_url.clone(),
             listener.redirect_uri().to_owned(),
-        ));
-        let spinner = Spinner::start_if_terminal();
-        let result = listener
+        )));
+        let _spinner = Spinner::start_if_terminal();
+        listener
             .wait_or_cancel(&request.state, request.timeout, cancel)
-            .await;
-        drop(spinner);
-        launch.abort();
-        result
+            .await
     }
 }
 
@@ -171,6 +169,15 @@ fn ctrl_c_signal() -> Pin<Box<dyn Future<Output = ()> + Send>> {
                 std::future::pending::<()>().await;
             }
         })
+    }
+}
+
+/// Aborts a spawned task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
