@@ -6,6 +6,8 @@ pub mod config;
 pub mod error;
 pub mod logging;
 pub mod oauth;
+#[cfg(feature = "sandbox")]
+pub mod sandbox;
 pub mod secret;
 
 pub use config::Config;

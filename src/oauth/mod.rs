@@ -3,6 +3,8 @@
 //!
 //! This layer knows nothing of SQL: the stored procedures in `catalog` call into it.
 
+pub mod desktop;
+
 use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
