@@ -127,7 +127,11 @@ async fn handle(
 
     let endpoint = match route(&req.path) {
         Route::Control => return Ok(control::handle(&shared, &req)),
-        Route::ServerInfo => return Ok(server_info(&shared, &req)),
+        Route::ServerInfo => {
+            let response = server_info(&shared, &req);
+            log(&shared, &req, response.status().as_u16());
+            return Ok(response);
+        }
         Route::NotFound => {
             let response = not_found(&req);
             log(&shared, &req, response.status().as_u16());
@@ -187,6 +191,13 @@ fn log(shared: &Shared, req: &SandboxRequest, status: u16) {
         params: req.redacted_params(),
         status,
     };
+    tracing::debug!(
+        method = %entry.method,
+        path = %entry.path,
+        params = %entry.params,
+        status = entry.status,
+        "sandbox request"
+    );
     lock(&shared.state).record(entry);
 }
 
