@@ -1,8 +1,10 @@
 //! zohobooks-sql: a SQL connector for Zoho Books.
 #![warn(missing_docs)]
 
+pub mod books;
 pub mod config;
 pub mod error;
+pub mod logging;
 pub mod oauth;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
