@@ -786,3 +786,28 @@ async fn dropping_the_handle_stops_the_server() {
         .await;
     assert!(result.is_err(), "server still answering after drop");
 }
+
+#[tokio::test]
+async fn ipv6_loopback_works_where_available() {
+    let sb = match Sandbox::builder()
+        .auto_approve(true)
+        .bind("[::1]:0".parse().expect("address"))
+        .start()
+        .await
+    {
+        Ok(sb) => sb,
+        Err(error) => {
+            eprintln!("skipping: this host cannot bind [::1] ({error})");
+            return;
+        }
+    };
+    assert!(sb.local_addr().is_ipv6() && sb.local_addr().ip().is_loopback());
+    assert_eq!(
+        sb.base_url(),
+        format!("http://[::1]:{}", sb.local_addr().port())
+    );
+    let code = code_for(&sb, &[]).await;
+    let (status, body) = exchange(&sb, &code, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["api_domain"], sb.base_url());
+}

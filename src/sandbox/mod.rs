@@ -7,15 +7,25 @@
 //! without credentials. It shares no code with the client side of this crate: a parsing bug
 //! shared by both would be invisible to every test.
 //!
-//! ```no_run
-//! # async fn demo() -> std::io::Result<()> {
-//! use zohobooks_sql::sandbox::Sandbox;
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> std::io::Result<()> {
+//! use std::time::Duration;
+//! use zohobooks_sql::sandbox::{Endpoint, Fault, Sandbox};
 //!
 //! let sandbox = Sandbox::builder().auto_approve(true).manual_clock().start().await?;
-//! println!("accounts server and api_domain: {}", sandbox.base_url());
-//! let (access_token, _refresh_token) = sandbox.mint_tokens("ZohoBooks.fullaccess.all");
-//! // GET {base_url}/books/v3/organizations with `Authorization: Zoho-oauthtoken {access_token}`
-//! # let _ = access_token;
+//! assert!(sandbox.local_addr().ip().is_loopback());
+//! // The accounts server and the api_domain: point a Zoho client at it.
+//! let base_url = sandbox.base_url();
+//! // Tokens as if a user had consented; use them as `Authorization: Zoho-oauthtoken <token>`
+//! // on {base_url}/books/v3/organizations.
+//! let (access_token, refresh_token) = sandbox.mint_tokens("ZohoBooks.fullaccess.all");
+//! assert!(access_token.starts_with("1000.") && refresh_token.starts_with("1000."));
+//! // Knobs: the next token request fails with HTTP 500; then an hour passes.
+//! sandbox.inject_fault(Endpoint::Token, Fault::Status500, 1);
+//! sandbox.advance_clock(Duration::from_secs(3600));
+//! assert_eq!(sandbox.count("token:refresh_token"), 0);
+//! # let _ = base_url;
 //! # Ok(()) }
 //! ```
 //!

@@ -132,11 +132,8 @@ async fn handle(
             log(&shared, &req, response.status().as_u16());
             return Ok(response);
         }
-        Route::NotFound => {
-            let response = not_found(&req);
-            log(&shared, &req, response.status().as_u16());
-            return Ok(response);
-        }
+        // Paths Zoho does not have (favicon probes and the like) are neither counted nor logged.
+        Route::NotFound => return Ok(not_found(&req)),
         Route::Endpoint(endpoint) => endpoint,
     };
 
