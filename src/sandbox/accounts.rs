@@ -99,10 +99,14 @@ fn authorize_get(shared: &Shared, req: &SandboxRequest) -> Response<Body> {
     let offline = req
         .query_param("access_type")
         .is_some_and(|access| access.eq_ignore_ascii_case("offline"));
+    let prompt_consent = req
+        .query_param("prompt")
+        .is_some_and(|prompt| prompt.eq_ignore_ascii_case("consent"));
     let request = AuthRequest {
         redirect_uri,
         scope,
         offline,
+        prompt_consent,
         state,
         pkce,
     };
@@ -176,7 +180,18 @@ fn approve(state: &mut super::state::State, shared: &Shared, request: AuthReques
     query.append_pair("accounts-server", &shared.settings.base_url);
     let location = append_query(&request.redirect_uri, &query.finish());
     let issued_at = state.clock.now();
-    state.codes.insert(code, CodeGrant { request, issued_at });
+    let grants_refresh_token = request.offline
+        && (request.prompt_consent
+            || !shared.settings.refresh_token_only_on_first_consent
+            || state.refresh_tokens.is_empty());
+    state.codes.insert(
+        code,
+        CodeGrant {
+            request,
+            issued_at,
+            grants_refresh_token,
+        },
+    );
     location
 }
 
@@ -376,8 +391,7 @@ fn exchange_code(shared: &Shared, req: &SandboxRequest) -> Response<Body> {
     }
     let scope = grant.request.scope.clone();
     let refresh_token = grant
-        .request
-        .offline
+        .grants_refresh_token
         .then(|| state.mint_refresh_token(&scope));
     let access_token =
         state.mint_access_token(&scope, settings.access_token_ttl, refresh_token.as_deref());

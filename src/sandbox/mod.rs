@@ -89,6 +89,7 @@ pub struct SandboxBuilder {
     api_rate_limit_per_minute: Option<u32>,
     manual_clock: bool,
     seed: Option<u64>,
+    refresh_token_only_on_first_consent: bool,
 }
 
 impl Default for SandboxBuilder {
@@ -107,6 +108,7 @@ impl Default for SandboxBuilder {
             api_rate_limit_per_minute: None,
             manual_clock: false,
             seed: None,
+            refresh_token_only_on_first_consent: false,
         }
     }
 }
@@ -127,6 +129,10 @@ impl std::fmt::Debug for SandboxBuilder {
             .field("api_rate_limit_per_minute", &self.api_rate_limit_per_minute)
             .field("manual_clock", &self.manual_clock)
             .field("seed", &self.seed)
+            .field(
+                "refresh_token_only_on_first_consent",
+                &self.refresh_token_only_on_first_consent,
+            )
             .finish()
     }
 }
@@ -213,6 +219,15 @@ impl SandboxBuilder {
         self
     }
 
+    /// Zoho's documented rule for refresh tokens: an `access_type=offline` consent yields one
+    /// only on the *first* consent (while the client holds no live refresh token) or when the
+    /// authorization URL carries `prompt=consent`. Default off: every offline consent yields a
+    /// refresh token. Turn it on to check that a client sends `prompt=consent`.
+    pub fn refresh_token_only_on_first_consent(mut self, on: bool) -> Self {
+        self.refresh_token_only_on_first_consent = on;
+        self
+    }
+
     /// Binds the listener and starts serving on the current tokio runtime.
     ///
     /// Fails with [`std::io::ErrorKind::InvalidInput`] if the bind address is not loopback, or
@@ -242,6 +257,7 @@ impl SandboxBuilder {
                 refresh_limit: self.refresh_limit,
                 refresh_window: self.refresh_window,
                 api_rate_limit_per_minute: self.api_rate_limit_per_minute,
+                refresh_token_only_on_first_consent: self.refresh_token_only_on_first_consent,
                 base_url,
                 location: "us".to_string(),
             },

@@ -27,6 +27,9 @@ pub(crate) struct Settings {
     pub(crate) refresh_limit: u32,
     pub(crate) refresh_window: Duration,
     pub(crate) api_rate_limit_per_minute: Option<u32>,
+    /// Zoho's rule: an offline consent yields a refresh token only when none is live for the
+    /// client yet, or when `prompt=consent` was sent.
+    pub(crate) refresh_token_only_on_first_consent: bool,
     /// `http://127.0.0.1:PORT`: accounts server and `api_domain` at once.
     pub(crate) base_url: String,
     /// The data-centre code sent as `location` on the callback.
@@ -48,6 +51,8 @@ pub(crate) struct AuthRequest {
     pub(crate) redirect_uri: String,
     pub(crate) scope: String,
     pub(crate) offline: bool,
+    /// `prompt=consent` was sent (forces a fresh consent, and so a new refresh token).
+    pub(crate) prompt_consent: bool,
     pub(crate) state: Option<String>,
     pub(crate) pkce: Option<PkceChallenge>,
 }
@@ -57,6 +62,8 @@ pub(crate) struct AuthRequest {
 pub(crate) struct CodeGrant {
     pub(crate) request: AuthRequest,
     pub(crate) issued_at: Duration,
+    /// Whether exchanging this code yields a refresh token (decided at consent time).
+    pub(crate) grants_refresh_token: bool,
 }
 
 /// A live refresh token. (No `Debug`: it holds token strings.)
@@ -280,6 +287,10 @@ impl std::fmt::Debug for Settings {
             .field("refresh_limit", &self.refresh_limit)
             .field("refresh_window", &self.refresh_window)
             .field("api_rate_limit_per_minute", &self.api_rate_limit_per_minute)
+            .field(
+                "refresh_token_only_on_first_consent",
+                &self.refresh_token_only_on_first_consent,
+            )
             .field("base_url", &self.base_url)
             .field("location", &self.location)
             .finish()
@@ -391,6 +402,7 @@ mod tests {
             refresh_limit: 1,
             refresh_window: Duration::from_secs(1),
             api_rate_limit_per_minute: None,
+            refresh_token_only_on_first_consent: false,
             base_url: "http://127.0.0.1:1".into(),
             location: "us".into(),
         };
