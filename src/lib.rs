@@ -4,6 +4,7 @@
 pub mod books;
 pub mod config;
 pub mod error;
+pub mod logging;
 pub mod oauth;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;

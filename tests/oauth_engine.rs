@@ -914,3 +914,45 @@ async fn a_statement_without_network_needs_builds_no_client() {
     assert!(!m.transport().is_built());
     let _ = AccessToken::new("unused");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn getandrefresh_with_the_real_desktop_login_end_to_end() {
+    use zohobooks_sql::oauth::desktop::{BrowserLauncher, DesktopLogin};
+    let sb = sandbox().await;
+    let clock = Arc::new(ManualClock::new(T0));
+    // A free loopback port for the registered CallbackURL.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let config: Config = format!(
+        "AccountsServer={};OAuthClientId={};OAuthClientSecret={};CallbackURL=http://127.0.0.1:{port}/callback;Timeout=10;OAuthBrowserTimeout=20;InitiateOAuth=GETANDREFRESH;OAuthSettingsLocation=memory://{}",
+        sb.base_url(),
+        sb.client_id(),
+        sb.client_secret(),
+        unique("desktop")
+    )
+    .parse()
+    .unwrap();
+    let mut o = options(&clock);
+    o.interactive = Some(Arc::new(
+        DesktopLogin::new(BrowserLauncher::FollowRedirects).cancel_on_ctrl_c(false),
+    ));
+    let m = Arc::new(TokenManager::new(&config, o));
+    let orgs = bounded(BooksClient::new(m.clone()).organizations())
+        .await
+        .unwrap();
+    assert!(!orgs.is_empty());
+    assert_eq!(sb.count("auth"), 1);
+    assert_eq!(sb.count("token:authorization_code"), 1);
+    let t = m.current_tokens().unwrap();
+    assert!(t.refresh_token.is_some());
+    assert_eq!(t.api_domain, sb.base_url());
+    // The PKCE challenge sent by the login was checked by the sandbox at the exchange.
+    let log = sb.request_log();
+    assert!(
+        log.iter()
+            .any(|r| r.path == "/oauth/v2/auth" && r.params.contains("code_challenge"))
+    );
+}

@@ -3,7 +3,6 @@
 //! Placeholder main of the sandbox branch: it handles only `--serve-sandbox [ADDR]`, which runs
 //! the local Zoho emulator until Ctrl-C. The full CLI replaces this file.
 
-use std::net::SocketAddr;
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: zbsql --serve-sandbox [ADDR]   (ADDR defaults to 127.0.0.1:8900)";
@@ -24,7 +23,7 @@ fn main() -> ExitCode {
 #[cfg(feature = "sandbox")]
 fn serve(addr_text: Option<&str>) -> ExitCode {
     let text = addr_text.unwrap_or(zohobooks_sql::sandbox::DEFAULT_STANDALONE_ADDR);
-    let addr: SocketAddr = match text.parse() {
+    let addr: std::net::SocketAddr = match text.parse() {
         Ok(addr) => addr,
         Err(_) => {
             eprintln!("zbsql: '{text}' is not an address; give IP:PORT, e.g. 127.0.0.1:8900");

@@ -6,6 +6,7 @@
 pub mod authorize;
 pub mod callback;
 pub mod client;
+pub mod desktop;
 pub mod http;
 pub mod pkce;
 pub mod region;

@@ -7,15 +7,25 @@
 //! without credentials. It shares no code with the client side of this crate: a parsing bug
 //! shared by both would be invisible to every test.
 //!
-//! ```no_run
-//! # async fn demo() -> std::io::Result<()> {
-//! use zohobooks_sql::sandbox::Sandbox;
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> std::io::Result<()> {
+//! use std::time::Duration;
+//! use zohobooks_sql::sandbox::{Endpoint, Fault, Sandbox};
 //!
 //! let sandbox = Sandbox::builder().auto_approve(true).manual_clock().start().await?;
-//! println!("accounts server and api_domain: {}", sandbox.base_url());
-//! let (access_token, _refresh_token) = sandbox.mint_tokens("ZohoBooks.fullaccess.all");
-//! // GET {base_url}/books/v3/organizations with `Authorization: Zoho-oauthtoken {access_token}`
-//! # let _ = access_token;
+//! assert!(sandbox.local_addr().ip().is_loopback());
+//! // The accounts server and the api_domain: point a Zoho client at it.
+//! let base_url = sandbox.base_url();
+//! // Tokens as if a user had consented; use them as `Authorization: Zoho-oauthtoken <token>`
+//! // on {base_url}/books/v3/organizations.
+//! let (access_token, refresh_token) = sandbox.mint_tokens("ZohoBooks.fullaccess.all");
+//! assert!(access_token.starts_with("1000.") && refresh_token.starts_with("1000."));
+//! // Knobs: the next token request fails with HTTP 500; then an hour passes.
+//! sandbox.inject_fault(Endpoint::Token, Fault::Status500, 1);
+//! sandbox.advance_clock(Duration::from_secs(3600));
+//! assert_eq!(sandbox.count("token:refresh_token"), 0);
+//! # let _ = base_url;
 //! # Ok(()) }
 //! ```
 //!
@@ -79,6 +89,7 @@ pub struct SandboxBuilder {
     api_rate_limit_per_minute: Option<u32>,
     manual_clock: bool,
     seed: Option<u64>,
+    refresh_token_only_on_first_consent: bool,
 }
 
 impl Default for SandboxBuilder {
@@ -97,6 +108,7 @@ impl Default for SandboxBuilder {
             api_rate_limit_per_minute: None,
             manual_clock: false,
             seed: None,
+            refresh_token_only_on_first_consent: false,
         }
     }
 }
@@ -117,6 +129,10 @@ impl std::fmt::Debug for SandboxBuilder {
             .field("api_rate_limit_per_minute", &self.api_rate_limit_per_minute)
             .field("manual_clock", &self.manual_clock)
             .field("seed", &self.seed)
+            .field(
+                "refresh_token_only_on_first_consent",
+                &self.refresh_token_only_on_first_consent,
+            )
             .finish()
     }
 }
@@ -203,6 +219,15 @@ impl SandboxBuilder {
         self
     }
 
+    /// Zoho's documented rule for refresh tokens: an `access_type=offline` consent yields one
+    /// only on the *first* consent (while the client holds no live refresh token) or when the
+    /// authorization URL carries `prompt=consent`. Default off: every offline consent yields a
+    /// refresh token. Turn it on to check that a client sends `prompt=consent`.
+    pub fn refresh_token_only_on_first_consent(mut self, on: bool) -> Self {
+        self.refresh_token_only_on_first_consent = on;
+        self
+    }
+
     /// Binds the listener and starts serving on the current tokio runtime.
     ///
     /// Fails with [`std::io::ErrorKind::InvalidInput`] if the bind address is not loopback, or
@@ -232,6 +257,7 @@ impl SandboxBuilder {
                 refresh_limit: self.refresh_limit,
                 refresh_window: self.refresh_window,
                 api_rate_limit_per_minute: self.api_rate_limit_per_minute,
+                refresh_token_only_on_first_consent: self.refresh_token_only_on_first_consent,
                 base_url,
                 location: "us".to_string(),
             },
@@ -408,12 +434,15 @@ pub struct LoggedRequest {
     pub status: u16,
 }
 
-/// Runs a sandbox on `addr` until Ctrl-C, printing its base URL, client id, secret and a
+/// Runs a sandbox on `addr` until Ctrl-C (or SIGTERM on Unix), printing its base URL, client id, secret and a
 /// ready-to-paste connection string. Used by `zbsql --serve-sandbox [ADDR]`.
 ///
 /// The consent page is shown (no auto-approve); switch with `POST /__sandbox/auto-approve?on=true`.
 pub async fn serve_standalone(addr: SocketAddr) -> std::io::Result<()> {
     let sandbox = Sandbox::builder().bind(addr).start().await?;
+    // Install the signal handlers before announcing the address, so a Ctrl-C that follows the
+    // announcement always stops the server cleanly.
+    let stop = stop_signal()?;
     let base_url = sandbox.base_url();
     let client_id = sandbox.client_id();
     let client_secret = sandbox.client_secret();
@@ -428,9 +457,32 @@ pub async fn serve_standalone(addr: SocketAddr) -> std::io::Result<()> {
         )?;
         out.flush()?;
     }
-    tokio::signal::ctrl_c().await?;
+    stop.await;
     drop(sandbox);
     Ok(())
+}
+
+/// A future that completes on Ctrl-C (SIGINT) or, on Unix, SIGTERM. The handlers are
+/// registered when this function returns, not when the future is first polled.
+#[cfg(unix)]
+fn stop_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+        }
+    })
+}
+
+/// A future that completes on Ctrl-C.
+#[cfg(not(unix))]
+fn stop_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }
 
 #[cfg(test)]
