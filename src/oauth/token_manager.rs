@@ -1039,6 +1039,65 @@ mod tests {
     }
 
     #[test]
+    fn the_exchange_server_comes_from_the_callback_after_the_host_check() {
+        let clock = Arc::new(ManualClock::new(0));
+        let params = |server: Option<&str>, location: Option<&str>| CallbackParams {
+            code: crate::secret::AuthorizationCode::new("c"),
+            state: None,
+            location: location.map(str::to_owned),
+            accounts_server: server.map(str::to_owned),
+        };
+        let zoho = manager("Region=US", clock.clone());
+        // Multi-DC: started at .com, Zoho sent the user's DC.
+        assert_eq!(
+            zoho.exchange_server(None, &params(Some("https://accounts.zoho.eu"), Some("eu")))
+                .unwrap(),
+            "https://accounts.zoho.eu"
+        );
+        // Only a location: its data centre.
+        assert_eq!(
+            zoho.exchange_server(None, &params(None, Some("in")))
+                .unwrap(),
+            "https://accounts.zoho.in"
+        );
+        // Nothing: the configured one.
+        assert_eq!(
+            zoho.exchange_server(None, &params(None, None)).unwrap(),
+            "https://accounts.zoho.com"
+        );
+        // An explicit parameter wins, but is checked too.
+        assert_eq!(
+            zoho.exchange_server(
+                Some("https://accounts.zoho.jp"),
+                &params(Some("https://accounts.zoho.eu"), None)
+            )
+            .unwrap(),
+            "https://accounts.zoho.jp"
+        );
+        for bad in [
+            "http://accounts.zoho.eu",
+            "https://accounts.zoho.eu.attacker.example",
+            "http://127.0.0.1:9",
+        ] {
+            assert!(
+                matches!(
+                    zoho.exchange_server(None, &params(Some(bad), Some("eu"))),
+                    Err(Error::UntrustedHost { .. })
+                ),
+                "{bad}"
+            );
+        }
+        // A local emulator configured as AccountsServer ignores `location`.
+        let local = manager("AccountsServer=http://127.0.0.1:7000", clock);
+        assert_eq!(
+            local
+                .exchange_server(None, &params(None, Some("eu")))
+                .unwrap(),
+            "http://127.0.0.1:7000"
+        );
+    }
+
+    #[test]
     fn refresh_ahead_margin_is_min_of_60s_and_half_the_lifetime() {
         let clock = Arc::new(ManualClock::new(0));
         let m = manager("", clock.clone());
