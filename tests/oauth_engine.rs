@@ -390,11 +390,14 @@ async fn refresh_keeps_the_refresh_token_and_saves_the_new_access_token() {
         saved["refresh_token"],
         first.refresh_token.as_ref().unwrap().expose_secret()
     );
-    use std::os::unix::fs::PermissionsExt;
-    assert_eq!(
-        std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
-        0o600
-    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
     // The connection uses the refreshed token.
     let creds = bounded(m.access_token()).await.unwrap();
     assert_eq!(creds.access_token, second.access_token);

@@ -3,6 +3,7 @@
 //! - a writer killed with SIGKILL at random points never leaves a torn or unparsable file;
 //! - 8 processes sharing one settings file with an expired token send exactly one refresh;
 //! - 4 processes with InitiateOAuth=GETANDREFRESH and an empty settings file run one login.
+#![cfg(unix)]
 
 use std::future::Future;
 use std::io::Read;
