@@ -243,7 +243,7 @@ impl TokenStore {
             .map_err(|_| self.lock_timeout(wait))?;
         let file = match &self.location {
             SettingsLocation::Memory(_) => None,
-            SettingsLocation::File(path) => Some(self.lock_file(path, deadline, wait).await?),
+            SettingsLocation::File(path) => self.lock_file(path, deadline, wait).await?,
         };
         Ok(StoreGuard {
             _flight: flight,
@@ -251,18 +251,42 @@ impl TokenStore {
         })
     }
 
-    async fn lock_file(&self, path: &Path, deadline: Instant, wait: Duration) -> Result<File> {
+    /// The cross-process lock on `<file>.lock`. `None` when the lock file cannot be created
+    /// because the directory is read-only to us (a settings file provisioned read-only still
+    /// works for reading; the in-process lock still applies, and a save would fail clearly).
+    async fn lock_file(
+        &self,
+        path: &Path,
+        deadline: Instant,
+        wait: Duration,
+    ) -> Result<Option<File>> {
         let lock_path = lock_path_of(path);
         ensure_dir(path)?;
-        let file = open_private(&lock_path, false).map_err(|e| {
-            store_err(
-                path,
-                format!("cannot open the lock file {}: {e}", lock_path.display()),
-            )
-        })?;
+        let file = match open_private(&lock_path, false) {
+            Ok(f) => f,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem
+                ) =>
+            {
+                tracing::warn!(
+                    lock = %lock_path.display(),
+                    error = %e,
+                    "cannot create the token store's lock file; continuing without the cross-process lock"
+                );
+                return Ok(None);
+            }
+            Err(e) => {
+                return Err(store_err(
+                    path,
+                    format!("cannot open the lock file {}: {e}", lock_path.display()),
+                ));
+            }
+        };
         loop {
             match file.try_lock() {
-                Ok(()) => return Ok(file),
+                Ok(()) => return Ok(Some(file)),
                 Err(std::fs::TryLockError::WouldBlock) => {
                     if Instant::now() >= deadline {
                         return Err(self.lock_timeout(wait));

@@ -485,6 +485,14 @@ impl TokenManager {
         {
             return self.credentials(&rec);
         }
+        // Optimistic read without the lock (writes are atomic renames): a fresh stored token
+        // needs no lock at all. Anything else is decided under the lock, after a re-read.
+        if let Some(rec) = self.best_record()?
+            && self.is_fresh(&rec)
+        {
+            self.set_current(rec.clone());
+            return self.credentials(&rec);
+        }
         self.obtain(None).await
     }
 
