@@ -190,6 +190,14 @@ fn a_writer_killed_mid_write_never_leaves_a_torn_file() {
         stamps.len() > 1,
         "the writers really were rewriting the file"
     );
+    // The next save removes temp files the killed writers may have left (they hold tokens).
+    store.save(&record(1)).unwrap();
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -465,7 +465,51 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         let _ = std::fs::remove_file(&temp);
         return Err(store_err(path, format!("cannot write: {e}")));
     }
+    remove_stale_temps(dir, &name);
     Ok(())
+}
+
+/// Deletes temp files left by writers that died before their rename
+/// (`.<name>.<pid>.<random>.tmp` whose process no longer exists). They hold tokens too.
+fn remove_stale_temps(dir: &Path, name: &str) {
+    let prefix = format!(".{name}.");
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(file_name) = file_name.to_str() else {
+            continue;
+        };
+        let Some(rest) = file_name
+            .strip_prefix(&prefix)
+            .and_then(|r| r.strip_suffix(".tmp"))
+        else {
+            continue;
+        };
+        let Some(pid) = rest.split('.').next().and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
+        if pid != std::process::id() && !process_exists(pid) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+#[cfg(unix)]
+fn process_exists(pid: u32) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return true;
+    };
+    // SAFETY: signal 0 only checks whether the process exists; no signal is sent.
+    let rc = unsafe { libc::kill(pid, 0) };
+    rc == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+}
+
+#[cfg(not(unix))]
+fn process_exists(_pid: u32) -> bool {
+    // Without a cheap check, keep every temp file.
+    true
 }
 
 #[cfg(all(test, unix))]
@@ -662,6 +706,27 @@ mod tests {
         a.save(&record()).unwrap();
         assert_eq!(b.load(&identity()).unwrap(), Some(record()));
         assert_eq!(c.load(&identity()).unwrap(), None);
+    }
+
+    #[test]
+    fn temp_files_of_dead_writers_are_removed_by_the_next_save() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("s.json");
+        // pid 2^22+1 is above Linux's default pid_max range in practice; our own pid is alive.
+        let dead = tmp.path().join(".s.json.4194305.abc.tmp");
+        let alive = tmp
+            .path()
+            .join(format!(".s.json.{}.def.tmp", std::process::id()));
+        let unrelated = tmp.path().join(".other.json.4194305.abc.tmp");
+        for p in [&dead, &alive, &unrelated] {
+            std::fs::write(p, "partial").unwrap();
+        }
+        TokenStore::new(SettingsLocation::File(path))
+            .save(&record())
+            .unwrap();
+        assert!(!dead.exists());
+        assert!(alive.exists());
+        assert!(unrelated.exists());
     }
 
     #[test]
