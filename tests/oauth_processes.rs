@@ -60,7 +60,8 @@ fn child_entry() {
     match mode.as_str() {
         "writer" => {
             let store = TokenStore::new(SettingsLocation::File(path.into()));
-            let mut n = 0u64;
+            // Distinct per process, so every round leaves a recognisable record.
+            let mut n = u64::from(std::process::id()) * 1_000_000;
             loop {
                 n += 1;
                 store.save(&record(n)).unwrap();
