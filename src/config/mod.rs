@@ -460,6 +460,9 @@ fn secret_value_start(input: &str, pair_start: usize) -> Option<usize> {
 
 /// Builds a connection-string error with an excerpt around `offset`. Text from `mask_from` to the
 /// end of that segment is replaced by the mask, so no secret value is ever shown.
+///
+/// The excerpt never reaches past the first `;` at or after `offset`: the pairs that follow
+/// may hold secrets (`Timeout=abc;OAuthClientSecret=...` must not show the secret).
 fn conn_err(
     input: &str,
     kind: ConnectionStringErrorKind,
@@ -468,12 +471,14 @@ fn conn_err(
     mask_from: Option<usize>,
 ) -> Error {
     let start = floor_char(input, pair_start.min(offset));
+    let from = floor_char(input, offset.max(start));
+    let end = input[from..].find(';').map_or(input.len(), |i| from + i);
     let mut excerpt = match mask_from {
         Some(m) if m >= start => {
-            let m = floor_char(input, m);
+            let m = floor_char(input, m).min(end);
             format!("{}{MASK}", excerpt_of(&input[start..m], 0))
         }
-        _ => excerpt_of(&input[start..], 0),
+        _ => excerpt_of(&input[start..end], 0),
     };
     if excerpt.is_empty() {
         excerpt = "<end of input>".into();
@@ -533,6 +538,26 @@ mod tests {
             SettingsLocation::Memory("u1".into())
         );
         assert!(c.pkce());
+    }
+
+    #[test]
+    fn an_error_excerpt_stops_before_the_next_pair() {
+        // Found by the bad-input corpus: the excerpt of an error in one pair ran on into the
+        // next pair, showing its secret value.
+        for input in [
+            "Timeout=abc;OAuthClientSecret=S3CRET-after",
+            "PKCE=maybe;OAuthAccessToken=S3CRET-after",
+            "Scope='a;OAuthClientSecret=S3CRET-after",
+            "Scope='a' b;OAuthRefreshToken=S3CRET-after",
+            "CallbackURL=x;ProxyPassword=S3CRET-after",
+        ] {
+            let err = Config::parse(input).unwrap_err();
+            for text in [err.to_string(), format!("{err:?}")] {
+                assert!(!text.contains("S3CRET"), "{input}: {text}");
+            }
+        }
+        let err = Config::parse("Timeout=abc;OAuthClientSecret=x").unwrap_err();
+        assert!(err.to_string().contains("near `Timeout=abc`"), "{err}");
     }
 
     #[test]
