@@ -71,7 +71,12 @@ impl Case {
 
 fn string_list(v: Option<&Value>) -> Vec<String> {
     v.and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -140,7 +145,11 @@ fn load(file: &str) -> Vec<Case> {
             .and_then(Value::as_str)
             .unwrap_or_else(|| panic!("{file}:{}: no id", n + 1))
             .to_owned();
-        assert!(seen.insert(id.clone()), "{file}:{}: duplicate id {id}", n + 1);
+        assert!(
+            seen.insert(id.clone()),
+            "{file}:{}: duplicate id {id}",
+            n + 1
+        );
         assert!(
             fields.get("expect").and_then(Value::as_str).is_some(),
             "{file}:{}: no expect",
@@ -189,7 +198,10 @@ fn judge<T: Debug>(case: &Case, outcome: &zohobooks_sql::Result<T>) -> Result<()
             }
             let name = variant_name(e);
             if expect != "error" && name != expect {
-                return Err(format!("expected {expect}, got {name}: {}", clip(&texts[0])));
+                return Err(format!(
+                    "expected {expect}, got {name}: {}",
+                    clip(&texts[0])
+                ));
             }
         }
     }
@@ -204,7 +216,10 @@ const SECRET_MARKER: &str = "S3CRET";
 fn leaked<'a>(secrets: &'a [String], text: &str) -> Option<&'a str> {
     secrets
         .iter()
-        .find(|s| text.contains(s.as_str()) || (s.starts_with(SECRET_MARKER) && text.contains(SECRET_MARKER)))
+        .find(|s| {
+            text.contains(s.as_str())
+                || (s.starts_with(SECRET_MARKER) && text.contains(SECRET_MARKER))
+        })
         .map(String::as_str)
 }
 
@@ -459,11 +474,7 @@ fn token_responses() {
             _ => Grant::AuthorizationCode,
         };
         guarded(case, || {
-            parse_token_response(
-                "https://accounts.zoho.com/oauth/v2/token",
-                &response,
-                grant,
-            )
+            parse_token_response("https://accounts.zoho.com/oauth/v2/token", &response, grant)
         })
     });
 }
