@@ -259,10 +259,17 @@ fn run_file(file: &str, minimum: usize, mut run: impl FnMut(&Case) -> Result<(),
         "{file} has {} cases, expected at least {minimum}",
         cases.len()
     );
-    let failures: Vec<String> = cases
-        .iter()
-        .filter_map(|case| run(case).err().map(|e| format!("{}: {e}", case.label)))
-        .collect();
+    let mut failures = Vec::new();
+    for case in &cases {
+        let case_started = Instant::now();
+        if let Err(e) = run(case) {
+            failures.push(format!("{}: {e}", case.label));
+        }
+        let took = case_started.elapsed();
+        if took > Duration::from_millis(500) {
+            eprintln!("slow case {}: {:.2}s", case.label, took.as_secs_f64());
+        }
+    }
     eprintln!(
         "{file}: {} cases in {:.2}s",
         cases.len(),

@@ -344,15 +344,20 @@ pub fn normalize_name(name: &str) -> String {
 /// The closest known property name to `name`, if one is close enough to be a likely typo.
 pub fn suggest(name: &str) -> Option<&'static str> {
     let lower = normalize_name(name).to_ascii_lowercase();
+    let length = lower.chars().count();
+    let max_distance = |n: &str| 3.max(n.len() / 4);
     PROPERTIES
         .iter()
+        // The distance is at least the difference in length: skip names that cannot be close
+        // without computing it (a 100 KB key would otherwise cost seconds per property).
+        .filter(|p| length.abs_diff(p.name.len()) <= max_distance(p.name))
         .map(|p| {
             (
                 p.name,
                 strsim::damerau_levenshtein(&lower, &p.name.to_ascii_lowercase()),
             )
         })
-        .filter(|(n, d)| *d <= 3.max(n.len() / 4))
+        .filter(|(n, d)| *d <= max_distance(n))
         .min_by_key(|(_, d)| *d)
         .map(|(n, _)| n)
 }
@@ -425,6 +430,17 @@ mod tests {
         assert_eq!(lookup("initiate oauth").unwrap().name, "InitiateOAuth");
         assert_eq!(lookup(" OAUTHCLIENTID ").unwrap().name, "OAuthClientId");
         assert!(lookup("nope").is_none());
+    }
+
+    #[test]
+    fn a_huge_unknown_key_gets_no_suggestion_quickly() {
+        // Found by the bad-input corpus: a 100 KB key took seconds (edit distance against
+        // every property name).
+        let key = "A".repeat(1_000_000);
+        let started = std::time::Instant::now();
+        assert_eq!(suggest(&key), None);
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        assert_eq!(suggest("OAuthClientSecrett"), Some("OAuthClientSecret"));
     }
 
     #[test]
