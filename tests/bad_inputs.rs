@@ -109,7 +109,7 @@ fn decode(spec: &Value) -> Result<Vec<u8>, String> {
 
 fn decode_hex(hex: &str) -> Result<Vec<u8>, String> {
     let digits: Vec<u8> = hex.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-    if digits.len() % 2 != 0 {
+    if !digits.len().is_multiple_of(2) {
         return Err(format!("odd number of hex digits in {hex:?}"));
     }
     digits
@@ -505,10 +505,13 @@ fn content_type_field(case: &Case) -> Option<String> {
 
 // ---- Books API responses ----------------------------------------------------------------------
 
+/// Status, Content-Type and body of one served answer.
+type CannedResponse = (u16, Option<String>, Vec<u8>);
+
 /// A real HTTP server that answers `GET /books/v3/case/<n>?page=1...` with case `n`'s status,
 /// content type and body, and later pages with an empty list. Each connection serves one
 /// request and closes.
-async fn serve_api_cases(responses: Arc<Vec<(u16, Option<String>, Vec<u8>)>>) -> u16 {
+async fn serve_api_cases(responses: Arc<Vec<CannedResponse>>) -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let port = listener.local_addr().expect("addr").port();
     tokio::spawn(async move {
@@ -525,10 +528,7 @@ async fn serve_api_cases(responses: Arc<Vec<(u16, Option<String>, Vec<u8>)>>) ->
     port
 }
 
-async fn answer_api(
-    mut stream: TcpStream,
-    responses: &[(u16, Option<String>, Vec<u8>)],
-) -> std::io::Result<()> {
+async fn answer_api(mut stream: TcpStream, responses: &[CannedResponse]) -> std::io::Result<()> {
     let mut head = Vec::new();
     let mut buf = [0u8; 4096];
     while !head.windows(4).any(|w| w == b"\r\n\r\n") {
@@ -568,7 +568,7 @@ async fn api_responses_through_the_books_client() {
     let started = Instant::now();
     let cases = load("api_responses.jsonl");
     assert!(cases.len() >= 30, "only {} API cases", cases.len());
-    let responses: Vec<(u16, Option<String>, Vec<u8>)> = cases
+    let responses: Vec<CannedResponse> = cases
         .iter()
         .map(|c| (status_field(c), content_type_field(c), c.bytes("body")))
         .collect();
