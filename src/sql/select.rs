@@ -41,7 +41,7 @@ pub fn execute(
         .iter()
         .map(|k| {
             Ok((
-                table.column(&k.column)?,
+                table.sort_column(&k.column, plan)?,
                 SortOptions {
                     descending: k.descending,
                     // SQL Server sorts NULL as the lowest value.
@@ -123,6 +123,23 @@ impl Table<'_> {
                 column: name.to_owned(),
                 known: fields.iter().map(|f| f.name().clone()).collect(),
             })
+    }
+
+    /// An ORDER BY key: a table column, else an alias from the select list.
+    fn sort_column(&self, name: &str, plan: &SelectPlan) -> Result<usize> {
+        self.column(name).or_else(|err| {
+            plan.projection
+                .items
+                .iter()
+                .find_map(|item| match item {
+                    SelectItem::Column {
+                        name: column,
+                        alias: Some(alias),
+                    } if alias.eq_ignore_ascii_case(name) => Some(self.column(column)),
+                    _ => None,
+                })
+                .unwrap_or(Err(err))
+        })
     }
 
     /// (column index, output name) for every output column.
