@@ -19,6 +19,8 @@ pub mod connection;
 pub mod error;
 pub mod oauth;
 pub mod result;
+#[cfg(feature = "sandbox")]
+pub mod sandbox;
 pub mod secret;
 pub mod sql;
 
