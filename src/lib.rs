@@ -31,3 +31,8 @@ pub use connection::Connection;
 pub use error::{Error, Result};
 pub use result::ResultSet;
 pub use sql::{Params, Value};
+
+/// The Rust examples of docs/sql.md, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/sql.md")]
+pub struct SqlDocs;

@@ -302,10 +302,12 @@ pub fn parse_statement(sql: &str) -> Result<Plan> {
     }
 }
 
+/// sqlparser's message, with the contents of any string literal it quotes masked: the token it
+/// "found" may be a secret value (`EXEC P @Verifier '1000.…'` with the `=` forgotten).
 fn parser_message(e: sqlparser::parser::ParserError) -> String {
     use sqlparser::parser::ParserError;
     match e {
-        ParserError::TokenizerError(m) | ParserError::ParserError(m) => m,
+        ParserError::TokenizerError(m) | ParserError::ParserError(m) => masked(&m),
         ParserError::RecursionLimitExceeded => "the statement is nested too deeply".into(),
     }
 }
@@ -998,6 +1000,11 @@ mod tests {
         assert!(e.contains("the bare word `WEB`"), "{e}");
         let e = err("EXEC P @a = @v OUTPUT");
         assert_eq!(e, "not supported: OUTPUT parameters");
+        let e = err("EXEC P @Verifier '1000.secret'");
+        assert_eq!(
+            e,
+            "SQL syntax error: Expected: end of statement, found: '…' at Line: 1, Column: 18"
+        );
         let e = err("EXEC P @a = 'x' b = 'y'");
         assert!(
             e.starts_with("SQL syntax error: Expected: end of statement, found: b"),
