@@ -313,12 +313,18 @@ impl Binder<'_> {
                 negated,
             },
             Predicate::Truth(o) => Predicate::Truth(self.operand(o)?),
-            Predicate::And(a, b) => {
-                Predicate::And(Box::new(self.predicate(*a)?), Box::new(self.predicate(*b)?))
-            }
-            Predicate::Or(a, b) => {
-                Predicate::Or(Box::new(self.predicate(*a)?), Box::new(self.predicate(*b)?))
-            }
+            Predicate::And(terms) => Predicate::And(
+                terms
+                    .into_iter()
+                    .map(|t| self.predicate(t))
+                    .collect::<Result<_>>()?,
+            ),
+            Predicate::Or(terms) => Predicate::Or(
+                terms
+                    .into_iter()
+                    .map(|t| self.predicate(t))
+                    .collect::<Result<_>>()?,
+            ),
             Predicate::Not(a) => Predicate::Not(Box::new(self.predicate(*a)?)),
         })
     }

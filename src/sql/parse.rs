@@ -180,10 +180,10 @@ pub enum Predicate {
     },
     /// A boolean column or literal used as a condition.
     Truth(Operand),
-    /// `a AND b`.
-    And(Box<Predicate>, Box<Predicate>),
-    /// `a OR b`.
-    Or(Box<Predicate>, Box<Predicate>),
+    /// `a AND b AND ...` (a chain is kept flat, so long chains need no deep recursion).
+    And(Vec<Predicate>),
+    /// `a OR b OR ...` (flat, like `And`).
+    Or(Vec<Predicate>),
     /// `NOT a`.
     Not(Box<Predicate>),
 }
@@ -732,16 +732,18 @@ impl Planner {
             Expr::BinaryOp { left, op, right } => {
                 let compare = match op {
                     BinaryOperator::And => {
-                        return Ok(Predicate::And(
-                            Box::new(self.predicate(left)?),
-                            Box::new(self.predicate(right)?),
-                        ));
+                        return chain(expr, &BinaryOperator::And)
+                            .into_iter()
+                            .map(|e| self.predicate(e))
+                            .collect::<Result<_>>()
+                            .map(Predicate::And);
                     }
                     BinaryOperator::Or => {
-                        return Ok(Predicate::Or(
-                            Box::new(self.predicate(left)?),
-                            Box::new(self.predicate(right)?),
-                        ));
+                        return chain(expr, &BinaryOperator::Or)
+                            .into_iter()
+                            .map(|e| self.predicate(e))
+                            .collect::<Result<_>>()
+                            .map(Predicate::Or);
                     }
                     BinaryOperator::Eq => CompareOp::Eq,
                     BinaryOperator::NotEq => CompareOp::NotEq,
@@ -864,6 +866,31 @@ impl Planner {
             _ => self.value(expr, "a WHERE comparison").map(Operand::Value),
         }
     }
+}
+
+/// The operands of a left-deep chain `a op b op c ...` in textual order, found without recursion:
+/// sqlparser builds long `OR`/`AND` chains as left-deep trees that can be thousands deep.
+fn chain<'e>(expr: &'e Expr, op: &BinaryOperator) -> Vec<&'e Expr> {
+    let mut operands = Vec::new();
+    let mut current = expr;
+    loop {
+        match current {
+            Expr::BinaryOp {
+                left,
+                op: this,
+                right,
+            } if this == op => {
+                operands.push(&**right);
+                current = left;
+            }
+            other => {
+                operands.push(other);
+                break;
+            }
+        }
+    }
+    operands.reverse();
+    operands
 }
 
 /// A column reference: `Name`, `[Name]`, `"Name"` or `t.Name`.
@@ -1057,14 +1084,18 @@ mod tests {
         let s = select(
             "SELECT a FROM t WHERE (a = ? OR NOT b LIKE 'x%') AND c IN (1, @p) AND d IS NOT NULL",
         );
-        let Some(Predicate::And(left, right)) = s.filter else {
+        let Some(Predicate::And(terms)) = s.filter else {
             panic!()
         };
-        assert!(matches!(*right, Predicate::IsNull { negated: true, .. }));
-        let Predicate::And(first, in_list) = *left else {
+        let [first, in_list, not_null] = terms.as_slice() else {
+            panic!("{terms:?}")
+        };
+        assert!(matches!(not_null, Predicate::IsNull { negated: true, .. }));
+        let Predicate::Or(alternatives) = first else {
             panic!()
         };
-        assert!(matches!(*first, Predicate::Or(..)));
+        assert_eq!(alternatives.len(), 2);
+        assert!(matches!(alternatives[1], Predicate::Not(_)));
         assert_eq!(
             *in_list,
             Predicate::InList {
@@ -1140,6 +1171,37 @@ mod tests {
                 .is_empty()
         );
         assert!(split_statements("EXEC P @a = 'unterminated").is_err());
+    }
+
+    #[test]
+    fn long_and_or_chains_stay_flat() {
+        let sql = format!(
+            "SELECT a FROM t WHERE ({}) AND b = ?",
+            vec!["a = ?"; 20_000].join(" OR ")
+        );
+        let s = select(&sql);
+        let Some(Predicate::And(terms)) = &s.filter else {
+            panic!()
+        };
+        let Predicate::Or(alternatives) = &terms[0] else {
+            panic!()
+        };
+        assert_eq!(alternatives.len(), 20_000);
+        // Markers are numbered in textual order.
+        assert!(matches!(
+            &alternatives[19_999],
+            Predicate::Compare {
+                right: Operand::Value(ValueExpr::Positional(19_999)),
+                ..
+            }
+        ));
+        assert!(matches!(
+            &terms[1],
+            Predicate::Compare {
+                right: Operand::Value(ValueExpr::Positional(20_000)),
+                ..
+            }
+        ));
     }
 
     #[test]

@@ -87,6 +87,10 @@ pub fn execute(
     Ok(ResultSet::new(out_schema, vec![out]))
 }
 
+/// A Kleene AND/OR kernel.
+type Kernel =
+    fn(&BooleanArray, &BooleanArray) -> std::result::Result<BooleanArray, arrow::error::ArrowError>;
+
 struct Table<'a> {
     name: &'a str,
     schema: &'a SchemaRef,
@@ -270,6 +274,24 @@ impl Table<'_> {
         })
     }
 
+    /// Combines the terms of a flat AND/OR chain with a Kleene kernel.
+    fn fold(
+        &self,
+        terms: &[Predicate],
+        batch: &RecordBatch,
+        kernel: Kernel,
+    ) -> Result<BooleanArray> {
+        let mut acc: Option<BooleanArray> = None;
+        for term in terms {
+            let value = self.eval(term, batch)?;
+            acc = Some(match acc {
+                None => value,
+                Some(prev) => kernel(&prev, &value)?,
+            });
+        }
+        Ok(acc.unwrap_or_else(|| BooleanArray::from(vec![true; batch.num_rows()])))
+    }
+
     fn eval(&self, predicate: &Predicate, batch: &RecordBatch) -> Result<BooleanArray> {
         let rows = batch.num_rows();
         Ok(match predicate {
@@ -359,12 +381,8 @@ impl Table<'_> {
                     }
                 },
             },
-            Predicate::And(a, b) => {
-                boolean::and_kleene(&self.eval(a, batch)?, &self.eval(b, batch)?)?
-            }
-            Predicate::Or(a, b) => {
-                boolean::or_kleene(&self.eval(a, batch)?, &self.eval(b, batch)?)?
-            }
+            Predicate::And(terms) => self.fold(terms, batch, boolean::and_kleene)?,
+            Predicate::Or(terms) => self.fold(terms, batch, boolean::or_kleene)?,
             Predicate::Not(a) => boolean::not(&self.eval(a, batch)?)?,
         })
     }
