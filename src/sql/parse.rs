@@ -1165,6 +1165,14 @@ mod tests {
             split_statements("héllo ; wörld").unwrap(),
             ["héllo", "wörld"]
         );
+        assert_eq!(
+            split_statements("SELECT a\r\nFROM t;\r\nEXEC P\r\n").unwrap(),
+            ["SELECT a\r\nFROM t", "EXEC P"]
+        );
+        assert_eq!(
+            split_statements("SELECT a\rFROM t;\tEXEC P @a = 'x\ry';").unwrap(),
+            ["SELECT a\rFROM t", "EXEC P @a = 'x\ry'"]
+        );
         assert!(
             split_statements(" \n ;; -- only a comment")
                 .unwrap()
@@ -1202,6 +1210,35 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_text_never_panics_and_splits_into_substrings(text in "\\PC{0,80}") {
+            let _ = parse_statement(&text);
+            let _ = masked(&text);
+            if let Ok(parts) = split_statements(&text) {
+                for part in parts {
+                    proptest::prop_assert!(text.contains(&part), "{part:?} not in {text:?}");
+                }
+            }
+        }
+
+        #[test]
+        fn sql_shaped_text_never_panics(
+            words in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "EXEC", "CALL", "SELECT", "*", "FROM", "WHERE", "t", "@a", "=", "'x'", "N'y'",
+                    "?", ",", ";", "(", ")", "AND", "OR", "NOT", "IN", "LIKE", "IS", "NULL", "1",
+                    "-2", "ORDER", "BY", "LIMIT", "TOP", "--c\n", "\n",
+                ]),
+                0..25,
+            )
+        ) {
+            let text = words.join(" ");
+            let _ = parse_statement(&text);
+            let _ = split_statements(&text);
+        }
     }
 
     #[test]
