@@ -349,3 +349,119 @@ fn an_empty_script_succeeds_quietly() {
     assert_eq!(stdout(&out), "");
     assert_eq!(stderr(&out), "");
 }
+
+/// The interactive prompt, driven through a real pseudo-terminal (stdin is a terminal, so zbsql
+/// starts the REPL). `TERM=dumb` makes rustyline read plain lines, without escape sequences.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_repl_runs_multi_line_statements_dot_commands_and_keeps_history() {
+    use std::fs::File;
+    use std::io::Read;
+    use std::os::fd::FromRawFd;
+    use std::sync::{Arc, Mutex};
+
+    let (mut master, slave) = {
+        let mut master_fd: libc::c_int = -1;
+        let mut slave_fd: libc::c_int = -1;
+        // SAFETY: openpty writes two new file descriptors into the provided integers; the null
+        // pointers ask for no name and default terminal settings.
+        let rc = unsafe {
+            libc::openpty(
+                &mut master_fd,
+                &mut slave_fd,
+                std::ptr::null_mut(),
+                std::ptr::null(),
+                std::ptr::null(),
+            )
+        };
+        assert_eq!(rc, 0, "openpty failed");
+        // SAFETY: both descriptors are fresh, open and owned by nothing else.
+        unsafe { (File::from_raw_fd(master_fd), File::from_raw_fd(slave_fd)) }
+    };
+    let home = tempfile::tempdir().expect("tempdir");
+    let mut child = Command::new(ZBSQL)
+        .env_remove("ZBSQL_CONNECTION")
+        .env("TERM", "dumb")
+        .env("HOME", home.path())
+        .env("XDG_DATA_HOME", home.path().join("data"))
+        .stdin(slave.try_clone().expect("dup"))
+        .stdout(slave.try_clone().expect("dup"))
+        .stderr(slave)
+        .spawn()
+        .expect("spawn zbsql");
+
+    let screen = Arc::new(Mutex::new(String::new()));
+    let mut reader = master.try_clone().expect("dup master");
+    let sink = screen.clone();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        // Ends with an error (EIO) once zbsql exits and the terminal closes.
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    });
+    let wait_for = |needle: &str, seen_before: usize| -> usize {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            {
+                let text = screen.lock().unwrap();
+                if let Some(at) = text[seen_before..].find(needle) {
+                    return seen_before + at + needle.len();
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "waited 20 s for {needle:?}; the terminal shows:\n{}",
+                screen.lock().unwrap()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    };
+
+    let mut pos = wait_for("zbsql> ", 0);
+    master.write_all(b"SELECT Name\n").unwrap();
+    pos = wait_for("...> ", pos);
+    master
+        .write_all(b"FROM sys_connection_props WHERE Name = 'PKCE';\n")
+        .unwrap();
+    pos = wait_for("| PKCE |", pos);
+    pos = wait_for("zbsql> ", pos);
+    master.write_all(b".format json\n").unwrap();
+    pos = wait_for("zbsql> ", pos);
+    master.write_all(b".procedures\n").unwrap();
+    pos = wait_for("{\"ProcedureName\":\"GetOAuthAuthorizationURL\"", pos);
+    pos = wait_for("zbsql> ", pos);
+    master.write_all(b"EXEC NoSuchProc;\n").unwrap();
+    pos = wait_for("error: unknown stored procedure 'NoSuchProc'", pos);
+    pos = wait_for("zbsql> ", pos);
+    master.write_all(b".bogus\n").unwrap();
+    pos = wait_for("error: unknown command `.bogus`", pos);
+    wait_for("zbsql> ", pos);
+    master.write_all(b".quit\n").unwrap();
+
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("zbsql did not leave after .quit");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    assert!(status.success(), "{status}");
+
+    let history =
+        std::fs::read_to_string(home.path().join("data/zbsql/history.txt")).expect("history file");
+    assert!(
+        history.contains("FROM sys_connection_props WHERE Name = 'PKCE';"),
+        "{history}"
+    );
+    assert!(history.contains(".procedures"), "{history}");
+}
