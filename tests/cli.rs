@@ -267,6 +267,15 @@ fn usage_and_connection_string_errors_exit_with_2() {
     assert!(!err.contains("hunter2"), "{err}");
     assert_eq!(stdout(&out), "");
 
+    // SQL given where the connection string goes gets a pointer to -c.
+    let out = zbsql(&["SELECT * FROM sys_tables"], &[], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).ends_with("hint: the first argument is the connection string; pass SQL with -c, e.g. zbsql -c \"SELECT * FROM sys_tables\"\n"),
+        "{}",
+        stderr(&out)
+    );
+
     let out = zbsql(&["Timeout=soon"], &[], "SELECT * FROM sys_tables;");
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("invalid value for Timeout"));

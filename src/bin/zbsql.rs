@@ -138,8 +138,16 @@ fn main() -> ExitCode {
         }
     }
 
-    let conn = match Connection::open(cli.connection.as_deref().unwrap_or("")) {
+    let conn_str = cli.connection.as_deref().unwrap_or("");
+    let conn = match Connection::open(conn_str) {
         Ok(conn) => conn,
+        Err(e) if looks_like_sql(conn_str) => {
+            eprintln!("error: {e}");
+            eprintln!(
+                "hint: the first argument is the connection string; pass SQL with -c, e.g. zbsql -c \"SELECT * FROM sys_tables\""
+            );
+            return ExitCode::from(EXIT_USAGE);
+        }
         Err(e) => {
             report(&e);
             return ExitCode::from(EXIT_USAGE);
@@ -166,6 +174,15 @@ fn main() -> ExitCode {
         }
     }
     ExitCode::SUCCESS
+}
+
+/// Whether a would-be connection string starts like a SQL statement (a common slip: SQL given
+/// as the first argument instead of with -c).
+fn looks_like_sql(text: &str) -> bool {
+    let first = text.split_whitespace().next().unwrap_or("");
+    ["SELECT", "EXEC", "EXECUTE", "CALL"]
+        .iter()
+        .any(|k| first.eq_ignore_ascii_case(k))
 }
 
 #[cfg(feature = "sandbox")]
