@@ -282,6 +282,12 @@ pub enum Error {
         /// What is missing.
         what: String,
     },
+    /// An OAuth verifier (a bare code or a pasted callback URL) could not be used.
+    #[error("invalid OAuth verifier: {reason}")]
+    InvalidVerifier {
+        /// What was wrong with it and what to do (never the value itself).
+        reason: String,
+    },
 }
 
 impl Error {

@@ -13,10 +13,12 @@
 #![warn(missing_docs)]
 
 pub mod blocking;
+pub mod books;
 pub mod catalog;
 pub mod config;
 pub mod connection;
 pub mod error;
+pub mod logging;
 pub mod oauth;
 pub mod result;
 #[cfg(feature = "sandbox")]

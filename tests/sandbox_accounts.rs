@@ -786,3 +786,73 @@ async fn dropping_the_handle_stops_the_server() {
         .await;
     assert!(result.is_err(), "server still answering after drop");
 }
+
+#[tokio::test]
+async fn ipv6_loopback_works_where_available() {
+    let sb = match Sandbox::builder()
+        .auto_approve(true)
+        .bind("[::1]:0".parse().expect("address"))
+        .start()
+        .await
+    {
+        Ok(sb) => sb,
+        Err(error) => {
+            eprintln!("skipping: this host cannot bind [::1] ({error})");
+            return;
+        }
+    };
+    assert!(sb.local_addr().is_ipv6() && sb.local_addr().ip().is_loopback());
+    assert_eq!(
+        sb.base_url(),
+        format!("http://[::1]:{}", sb.local_addr().port())
+    );
+    let code = code_for(&sb, &[]).await;
+    let (status, body) = exchange(&sb, &code, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["api_domain"], sb.base_url());
+}
+
+#[tokio::test]
+async fn first_consent_rule_needs_prompt_consent_for_another_refresh_token() {
+    let sb = Sandbox::builder()
+        .auto_approve(true)
+        .refresh_token_only_on_first_consent(true)
+        .start()
+        .await
+        .expect("sandbox starts");
+    // First consent: a refresh token.
+    let (_, first) = exchange(&sb, &code_for(&sb, &[]).await, None).await;
+    let rt = first["refresh_token"]
+        .as_str()
+        .expect("first consent yields a refresh token")
+        .to_string();
+    // Second consent without prompt=consent: access token only.
+    let (_, second) = exchange(&sb, &code_for(&sb, &[]).await, None).await;
+    assert!(second["access_token"].is_string());
+    assert!(second.get("refresh_token").is_none(), "{second}");
+    // With prompt=consent: a new refresh token.
+    let (_, third) = exchange(&sb, &code_for(&sb, &[("prompt", "consent")]).await, None).await;
+    assert!(third["refresh_token"].is_string(), "{third}");
+    // Once every refresh token is revoked, the next consent is a first consent again.
+    for token in [rt.as_str(), third["refresh_token"].as_str().unwrap()] {
+        let response = client()
+            .post(url_with(
+                &sb.base_url(),
+                "/oauth/v2/token/revoke",
+                &[("token", token)],
+            ))
+            .send()
+            .await
+            .expect("revoke");
+        assert_eq!(response.status(), 200);
+    }
+    let (_, fourth) = exchange(&sb, &code_for(&sb, &[]).await, None).await;
+    assert!(fourth["refresh_token"].is_string(), "{fourth}");
+
+    // Off by default: every offline consent yields one.
+    let sb = auto().await;
+    for _ in 0..2 {
+        let (_, tokens) = exchange(&sb, &code_for(&sb, &[]).await, None).await;
+        assert!(tokens["refresh_token"].is_string());
+    }
+}

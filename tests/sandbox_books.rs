@@ -479,3 +479,41 @@ async fn no_rate_limit_headers_when_the_limit_is_off() {
         assert_eq!(books_get(&sb, "organizations", Some(&access)).await.0, 200);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_concurrent_clients_are_all_served() {
+    let sb = sandbox().await;
+    let (access, _) = sb.mint_tokens(SCOPE);
+    let base = sb.base_url();
+    let mut tasks = Vec::new();
+    for i in 0..100 {
+        let url = format!(
+            "{base}/books/v3/invoices?organization_id={ORG}&per_page=50&page={}",
+            i % 9 + 1
+        );
+        let access = access.clone();
+        // A fresh client per task: one connection each.
+        tasks.push(tokio::spawn(async move {
+            let response = client()
+                .get(url)
+                .header("Authorization", format!("Zoho-oauthtoken {access}"))
+                .send()
+                .await
+                .expect("request");
+            assert_eq!(response.status(), 200);
+            let body: Value = response.json().await.expect("json");
+            body["invoices"].as_array().expect("list").len()
+        }));
+    }
+    let mut total = 0;
+    for task in tasks {
+        total += tokio::time::timeout(Duration::from_secs(30), task)
+            .await
+            .expect("in time")
+            .expect("task");
+    }
+    // Pages 1..=8 hold 50 invoices, page 9 holds 25; i % 9 sends 12 requests to page 1 and 11
+    // to each of pages 2..=9.
+    assert_eq!(total, 12 * 50 + 7 * 11 * 50 + 11 * 25);
+    assert_eq!(sb.count("books:invoices"), 100);
+}

@@ -416,4 +416,15 @@ async fn unknown_control_endpoints_and_methods() {
         .await
         .unwrap();
     assert_eq!(response.status(), 404);
+    let response = client()
+        .get(format!("{}/favicon.ico", sb.base_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+    // Only Zoho paths are logged (serverinfo here), never knobs or stray paths.
+    let log = sb.request_log();
+    assert_eq!(log.len(), 1, "{log:?}");
+    assert_eq!(log[0].path, "/oauth/serverinfo");
+    assert!(sb.counters().is_empty());
 }

@@ -357,6 +357,51 @@ pub fn suggest(name: &str) -> Option<&'static str> {
         .map(|(n, _)| n)
 }
 
+/// The property reference as a Markdown table (the generated part of `docs/connection-properties.md`).
+pub fn reference_markdown() -> String {
+    let mut out = String::from(
+        "| Property | Category | Type | Default | Allowed values | Secret | Description |\n",
+    );
+    out.push_str("|---|---|---|---|---|---|---|\n");
+    for p in PROPERTIES {
+        let allowed = match p.kind {
+            PropertyType::Enum => {
+                let mut v: Vec<String> = p.allowed.iter().map(|a| format!("`{a}`")).collect();
+                if !p.aliases.is_empty() {
+                    let aliases: Vec<String> =
+                        p.aliases.iter().map(|(a, _)| format!("`{a}`")).collect();
+                    v.push(format!("(also {})", aliases.join(", ")));
+                }
+                v.join(", ")
+            }
+            PropertyType::Bool => "`true`, `false` (also yes/no, on/off, 1/0)".to_owned(),
+            PropertyType::Integer { min, max } if max == i64::MAX => format!("{min} or more"),
+            PropertyType::Integer { min, max } => format!("{min} to {max}"),
+            PropertyType::Url => "http(s) URL".to_owned(),
+            PropertyType::Location => "file path or `memory://<id>`".to_owned(),
+            PropertyType::String | PropertyType::Secret => String::new(),
+        };
+        let default = match (p.name, p.default) {
+            ("OAuthSettingsLocation", _) => {
+                "platform config dir: `~/.config/zbsql/OAuthSettings.json` on Linux".to_owned()
+            }
+            (_, Some(d)) => format!("`{d}`"),
+            (_, None) => String::new(),
+        };
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {} | {} | {} | {} |\n",
+            p.name,
+            p.category,
+            p.kind.type_name(),
+            default,
+            allowed,
+            if p.secret { "yes" } else { "" },
+            p.description
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

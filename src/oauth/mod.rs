@@ -3,6 +3,21 @@
 //!
 //! This layer knows nothing of SQL: the stored procedures in `catalog` call into it.
 
+pub mod authorize;
+pub mod callback;
+pub mod client;
+pub mod desktop;
+pub mod http;
+pub mod pkce;
+pub mod region;
+pub mod store;
+pub mod token_manager;
+
+pub use token_manager::{
+    ApiCredentials, AuthorizationUrl, Clock, ExchangeRequest, ManualClock, SystemClock,
+    TokenManager, TokenManagerOptions, TokenSet,
+};
+
 use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;

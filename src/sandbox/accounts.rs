@@ -99,10 +99,14 @@ fn authorize_get(shared: &Shared, req: &SandboxRequest) -> Response<Body> {
     let offline = req
         .query_param("access_type")
         .is_some_and(|access| access.eq_ignore_ascii_case("offline"));
+    let prompt_consent = req
+        .query_param("prompt")
+        .is_some_and(|prompt| prompt.eq_ignore_ascii_case("consent"));
     let request = AuthRequest {
         redirect_uri,
         scope,
         offline,
+        prompt_consent,
         state,
         pkce,
     };
@@ -176,7 +180,18 @@ fn approve(state: &mut super::state::State, shared: &Shared, request: AuthReques
     query.append_pair("accounts-server", &shared.settings.base_url);
     let location = append_query(&request.redirect_uri, &query.finish());
     let issued_at = state.clock.now();
-    state.codes.insert(code, CodeGrant { request, issued_at });
+    let grants_refresh_token = request.offline
+        && (request.prompt_consent
+            || !shared.settings.refresh_token_only_on_first_consent
+            || state.refresh_tokens.is_empty());
+    state.codes.insert(
+        code,
+        CodeGrant {
+            request,
+            issued_at,
+            grants_refresh_token,
+        },
+    );
     location
 }
 
@@ -269,6 +284,13 @@ fn scope_is_well_formed(scope: &str) -> bool {
         })
 }
 
+/// Inline style of the consent page (self-contained: no external requests).
+const CONSENT_STYLE: &str = "body{font-family:system-ui,sans-serif;background:#f4f6f8;margin:0}\
+main{max-width:34rem;margin:3rem auto;background:#fff;padding:2rem;border-radius:8px;\
+box-shadow:0 1px 4px rgba(0,0,0,.15)}h1{font-size:1.3rem}code{word-break:break-all}\
+button{font-size:1rem;padding:.5rem 1.5rem;margin-right:1rem;border-radius:4px;border:1px solid #888;cursor:pointer}\
+#accept{background:#1a73e8;color:#fff;border-color:#1a73e8}.note{color:#666;font-size:.85rem}";
+
 fn consent_page(
     client_id: &str,
     scopes: &[String],
@@ -282,15 +304,16 @@ fn consent_page(
     html(
         StatusCode::OK,
         format!(
-            "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Zoho sandbox: authorize access</title></head>\n\
-             <body>\n<h1>Authorize access to your Zoho sandbox account</h1>\n\
+            "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Zoho sandbox: authorize access</title>\n\
+             <style>{CONSENT_STYLE}</style></head>\n\
+             <body><main>\n<h1>Authorize access to your Zoho sandbox account</h1>\n\
              <p>The application <strong id=\"client\">{client}</strong> asks for:</p>\n<ul id=\"scopes\">{scope_items}</ul>\n\
              <p>You will be sent back to <code id=\"redirect\">{redirect}</code>.</p>\n\
              <form method=\"post\" action=\"/oauth/v2/auth\">\n\
              <input type=\"hidden\" name=\"consent_id\" value=\"{consent}\">\n\
              <button id=\"accept\" name=\"action\" value=\"accept\" type=\"submit\">Accept</button>\n\
              <button id=\"deny\" name=\"action\" value=\"deny\" type=\"submit\">Deny</button>\n\
-             </form>\n</body></html>\n",
+             </form>\n<p class=\"note\">This is a local Zoho emulator: no real account is involved.</p>\n</main></body></html>\n",
             client = escape_html(client_id),
             redirect = escape_html(redirect_uri),
             consent = escape_html(consent_id),
@@ -368,8 +391,7 @@ fn exchange_code(shared: &Shared, req: &SandboxRequest) -> Response<Body> {
     }
     let scope = grant.request.scope.clone();
     let refresh_token = grant
-        .request
-        .offline
+        .grants_refresh_token
         .then(|| state.mint_refresh_token(&scope));
     let access_token =
         state.mint_access_token(&scope, settings.access_token_ttl, refresh_token.as_deref());

@@ -24,13 +24,23 @@ const SECRET_PARAMETERS: &[&str] = &[
 ];
 
 /// A request read completely: method, path, decoded query and form body, headers.
-#[derive(Debug)]
 pub(crate) struct SandboxRequest {
     pub(crate) method: Method,
     pub(crate) path: String,
     pub(crate) query: Vec<(String, String)>,
     pub(crate) form: Vec<(String, String)>,
     pub(crate) headers: HeaderMap,
+}
+
+impl std::fmt::Debug for SandboxRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Parameters redacted; headers (which may carry a token) left out.
+        f.debug_struct("SandboxRequest")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("params", &self.redacted_params())
+            .finish_non_exhaustive()
+    }
 }
 
 impl SandboxRequest {

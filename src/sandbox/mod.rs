@@ -7,15 +7,25 @@
 //! without credentials. It shares no code with the client side of this crate: a parsing bug
 //! shared by both would be invisible to every test.
 //!
-//! ```no_run
-//! # async fn demo() -> std::io::Result<()> {
-//! use zohobooks_sql::sandbox::Sandbox;
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> std::io::Result<()> {
+//! use std::time::Duration;
+//! use zohobooks_sql::sandbox::{Endpoint, Fault, Sandbox};
 //!
 //! let sandbox = Sandbox::builder().auto_approve(true).manual_clock().start().await?;
-//! println!("accounts server and api_domain: {}", sandbox.base_url());
-//! let (access_token, _refresh_token) = sandbox.mint_tokens("ZohoBooks.fullaccess.all");
-//! // GET {base_url}/books/v3/organizations with `Authorization: Zoho-oauthtoken {access_token}`
-//! # let _ = access_token;
+//! assert!(sandbox.local_addr().ip().is_loopback());
+//! // The accounts server and the api_domain: point a Zoho client at it.
+//! let base_url = sandbox.base_url();
+//! // Tokens as if a user had consented; use them as `Authorization: Zoho-oauthtoken <token>`
+//! // on {base_url}/books/v3/organizations.
+//! let (access_token, refresh_token) = sandbox.mint_tokens("ZohoBooks.fullaccess.all");
+//! assert!(access_token.starts_with("1000.") && refresh_token.starts_with("1000."));
+//! // Knobs: the next token request fails with HTTP 500; then an hour passes.
+//! sandbox.inject_fault(Endpoint::Token, Fault::Status500, 1);
+//! sandbox.advance_clock(Duration::from_secs(3600));
+//! assert_eq!(sandbox.count("token:refresh_token"), 0);
+//! # let _ = base_url;
 //! # Ok(()) }
 //! ```
 //!
@@ -79,6 +89,7 @@ pub struct SandboxBuilder {
     api_rate_limit_per_minute: Option<u32>,
     manual_clock: bool,
     seed: Option<u64>,
+    refresh_token_only_on_first_consent: bool,
 }
 
 impl Default for SandboxBuilder {
@@ -97,6 +108,7 @@ impl Default for SandboxBuilder {
             api_rate_limit_per_minute: None,
             manual_clock: false,
             seed: None,
+            refresh_token_only_on_first_consent: false,
         }
     }
 }
@@ -117,6 +129,10 @@ impl std::fmt::Debug for SandboxBuilder {
             .field("api_rate_limit_per_minute", &self.api_rate_limit_per_minute)
             .field("manual_clock", &self.manual_clock)
             .field("seed", &self.seed)
+            .field(
+                "refresh_token_only_on_first_consent",
+                &self.refresh_token_only_on_first_consent,
+            )
             .finish()
     }
 }
@@ -203,6 +219,15 @@ impl SandboxBuilder {
         self
     }
 
+    /// Zoho's documented rule for refresh tokens: an `access_type=offline` consent yields one
+    /// only on the *first* consent (while the client holds no live refresh token) or when the
+    /// authorization URL carries `prompt=consent`. Default off: every offline consent yields a
+    /// refresh token. Turn it on to check that a client sends `prompt=consent`.
+    pub fn refresh_token_only_on_first_consent(mut self, on: bool) -> Self {
+        self.refresh_token_only_on_first_consent = on;
+        self
+    }
+
     /// Binds the listener and starts serving on the current tokio runtime.
     ///
     /// Fails with [`std::io::ErrorKind::InvalidInput`] if the bind address is not loopback, or
@@ -232,6 +257,7 @@ impl SandboxBuilder {
                 refresh_limit: self.refresh_limit,
                 refresh_window: self.refresh_window,
                 api_rate_limit_per_minute: self.api_rate_limit_per_minute,
+                refresh_token_only_on_first_consent: self.refresh_token_only_on_first_consent,
                 base_url,
                 location: "us".to_string(),
             },

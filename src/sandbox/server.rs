@@ -127,12 +127,13 @@ async fn handle(
 
     let endpoint = match route(&req.path) {
         Route::Control => return Ok(control::handle(&shared, &req)),
-        Route::ServerInfo => return Ok(server_info(&shared, &req)),
-        Route::NotFound => {
-            let response = not_found(&req);
+        Route::ServerInfo => {
+            let response = server_info(&shared, &req);
             log(&shared, &req, response.status().as_u16());
             return Ok(response);
         }
+        // Paths Zoho does not have (favicon probes and the like) are neither counted nor logged.
+        Route::NotFound => return Ok(not_found(&req)),
         Route::Endpoint(endpoint) => endpoint,
     };
 
@@ -187,6 +188,13 @@ fn log(shared: &Shared, req: &SandboxRequest, status: u16) {
         params: req.redacted_params(),
         status,
     };
+    tracing::debug!(
+        method = %entry.method,
+        path = %entry.path,
+        params = %entry.params,
+        status = entry.status,
+        "sandbox request"
+    );
     lock(&shared.state).record(entry);
 }
 

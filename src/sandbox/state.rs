@@ -17,7 +17,6 @@ pub(crate) const ACCESS_TOKENS_PER_REFRESH_TOKEN: usize = 15;
 const PENDING_CONSENT_CAPACITY: usize = 1_000;
 
 /// Settings fixed when the sandbox starts.
-#[derive(Debug)]
 pub(crate) struct Settings {
     pub(crate) client_id: String,
     pub(crate) client_secret: String,
@@ -28,6 +27,9 @@ pub(crate) struct Settings {
     pub(crate) refresh_limit: u32,
     pub(crate) refresh_window: Duration,
     pub(crate) api_rate_limit_per_minute: Option<u32>,
+    /// Zoho's rule: an offline consent yields a refresh token only when none is live for the
+    /// client yet, or when `prompt=consent` was sent.
+    pub(crate) refresh_token_only_on_first_consent: bool,
     /// `http://127.0.0.1:PORT`: accounts server and `api_domain` at once.
     pub(crate) base_url: String,
     /// The data-centre code sent as `location` on the callback.
@@ -49,6 +51,8 @@ pub(crate) struct AuthRequest {
     pub(crate) redirect_uri: String,
     pub(crate) scope: String,
     pub(crate) offline: bool,
+    /// `prompt=consent` was sent (forces a fresh consent, and so a new refresh token).
+    pub(crate) prompt_consent: bool,
     pub(crate) state: Option<String>,
     pub(crate) pkce: Option<PkceChallenge>,
 }
@@ -58,10 +62,11 @@ pub(crate) struct AuthRequest {
 pub(crate) struct CodeGrant {
     pub(crate) request: AuthRequest,
     pub(crate) issued_at: Duration,
+    /// Whether exchanging this code yields a refresh token (decided at consent time).
+    pub(crate) grants_refresh_token: bool,
 }
 
-/// A live refresh token.
-#[derive(Debug)]
+/// A live refresh token. (No `Debug`: it holds token strings.)
 pub(crate) struct RefreshGrant {
     pub(crate) scope: String,
     /// Sandbox times of the refreshes inside the current throttle window.
@@ -70,8 +75,7 @@ pub(crate) struct RefreshGrant {
     pub(crate) access_tokens: VecDeque<String>,
 }
 
-/// A live (maybe expired) access token.
-#[derive(Debug)]
+/// A live (maybe expired) access token. (No `Debug`: it holds a token string.)
 pub(crate) struct AccessGrant {
     pub(crate) scope: String,
     pub(crate) expires_at: Duration,
@@ -87,7 +91,6 @@ pub(crate) struct QueuedFault {
 }
 
 /// Everything that changes while the sandbox runs.
-#[derive(Debug)]
 pub(crate) struct State {
     pub(crate) clock: Clock,
     pub(crate) auto_approve: bool,
@@ -263,15 +266,68 @@ pub(crate) fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
 }
 
 /// Everything a request handler needs.
-#[derive(Debug)]
 pub(crate) struct Shared {
     pub(crate) settings: Settings,
     pub(crate) state: Mutex<State>,
     pub(crate) books: BooksData,
 }
 
+// Debug output never shows secrets: the client secret, codes, tokens or the id generator's
+// state (which would predict future tokens).
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"***")
+            .field("strict_redirect_uris", &self.strict_redirect_uris)
+            .field("access_token_ttl", &self.access_token_ttl)
+            .field("refresh_access_token_ttl", &self.refresh_access_token_ttl)
+            .field("code_ttl", &self.code_ttl)
+            .field("refresh_limit", &self.refresh_limit)
+            .field("refresh_window", &self.refresh_window)
+            .field("api_rate_limit_per_minute", &self.api_rate_limit_per_minute)
+            .field(
+                "refresh_token_only_on_first_consent",
+                &self.refresh_token_only_on_first_consent,
+            )
+            .field("base_url", &self.base_url)
+            .field("location", &self.location)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("State")
+            .field("clock", &self.clock)
+            .field("auto_approve", &self.auto_approve)
+            .field("pending_consents", &self.pending_consents.len())
+            .field("codes", &self.codes.len())
+            .field("refresh_tokens", &self.refresh_tokens.len())
+            .field("access_tokens", &self.access_tokens.len())
+            .field("counters", &self.counters)
+            .field("logged_requests", &self.log.len())
+            .field("faults", &self.faults)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for IdGenerator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("IdGenerator { .. }")
+    }
+}
+
 /// Deterministic id source (splitmix64): the same seed gives the same tokens and codes.
-#[derive(Debug)]
 pub(crate) struct IdGenerator {
     state: u64,
 }
@@ -321,6 +377,36 @@ mod tests {
             );
         }
         assert_ne!(a.zoho_token(), token);
+    }
+
+    #[test]
+    fn debug_output_shows_no_secret() {
+        let mut state = State::new(true, false, 1);
+        let (refresh, access) = {
+            let refresh = state.mint_refresh_token("s");
+            let access = state.mint_access_token("s", Duration::from_secs(60), Some(&refresh));
+            (refresh, access)
+        };
+        let text = format!("{state:?}");
+        assert!(
+            !text.contains(&refresh) && !text.contains(&access),
+            "{text}"
+        );
+        let settings = Settings {
+            client_id: "id".into(),
+            client_secret: "very-secret".into(),
+            strict_redirect_uris: None,
+            access_token_ttl: Duration::from_secs(1),
+            refresh_access_token_ttl: Duration::from_secs(1),
+            code_ttl: Duration::from_secs(1),
+            refresh_limit: 1,
+            refresh_window: Duration::from_secs(1),
+            api_rate_limit_per_minute: None,
+            refresh_token_only_on_first_consent: false,
+            base_url: "http://127.0.0.1:1".into(),
+            location: "us".into(),
+        };
+        assert!(!format!("{settings:?}").contains("very-secret"));
     }
 
     #[test]

@@ -1,0 +1,25 @@
+//! docs/connection-properties.md must carry the catalog's reference table.
+
+use std::path::Path;
+
+const BEGIN: &str = "<!-- BEGIN GENERATED -->\n";
+const END: &str = "<!-- END GENERATED -->";
+
+#[test]
+fn connection_properties_doc_matches_the_catalog() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/connection-properties.md");
+    let doc = std::fs::read_to_string(&path).expect("docs/connection-properties.md exists");
+    let start = doc.find(BEGIN).expect("BEGIN marker") + BEGIN.len();
+    let end = doc.find(END).expect("END marker");
+    let generated = zohobooks_sql::config::properties::reference_markdown();
+    if std::env::var_os("UPDATE_DOCS").is_some() {
+        let updated = format!("{}{}{}", &doc[..start], generated, &doc[end..]);
+        std::fs::write(&path, updated).unwrap();
+        return;
+    }
+    assert_eq!(
+        &doc[start..end],
+        generated,
+        "docs/connection-properties.md is out of date; run UPDATE_DOCS=1 cargo test --test docs_properties"
+    );
+}
