@@ -1,56 +1,476 @@
 //! `zbsql`: the command-line front end of zohobooks-sql.
 //!
-//! Placeholder main of the sandbox branch: it handles only `--serve-sandbox [ADDR]`, which runs
-//! the local Zoho emulator until Ctrl-C. The full CLI replaces this file.
+//! ```text
+//! zbsql [CONNECTION] [-c SQL]... [-f FILE]... [--format table|csv|json]
+//! zbsql --serve-sandbox [ADDR]
+//! ```
+//!
+//! * CONNECTION defaults to the environment variable `ZBSQL_CONNECTION` (an empty connection
+//!   string when neither is given).
+//! * `-c` and `-f` run in the order given; each may hold several statements separated by `;`.
+//! * With neither, a script is read from stdin when stdin is not a terminal; otherwise an
+//!   interactive prompt starts (history, statements ended by `;`, `.help`, `.quit`).
+//! * Exit status: 0 success, 1 a statement failed (later statements do not run), 2 usage or
+//!   connection-string errors. Errors go to stderr as `error: <message>` plus `hint: <advice>`.
+//!
+//! See docs/cli.md.
 
+use std::io::{self, IsTerminal, Read, Write};
+use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: zbsql --serve-sandbox [ADDR]   (ADDR defaults to 127.0.0.1:8900)";
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, ValueEnum};
+use sqlparser::dialect::MsSqlDialect;
+use sqlparser::tokenizer::{Token, Tokenizer};
+use zohobooks_sql::arrow::array::RecordBatch;
+use zohobooks_sql::blocking::Connection;
+use zohobooks_sql::{Error, ResultSet};
+
+const EXIT_STATEMENT_FAILED: u8 = 1;
+const EXIT_USAGE: u8 = 2;
+
+/// How result sets are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    /// A boxed text table (arrow's pretty printer).
+    Table,
+    /// Per result set: a header row, then the rows (RFC 4180 CSV).
+    Csv,
+    /// Per result set: one compact JSON array of objects on its own line.
+    Json,
+}
+
+/// Run SQL against Zoho Books: OAuth stored procedures (EXEC ...), system tables (SELECT ...).
+#[derive(Debug, Parser)]
+#[command(name = "zbsql", version, about, long_about = None)]
+struct Cli {
+    /// Connection string, e.g. "InitiateOAuth=GETANDREFRESH;OAuthClientId=...;OAuthClientSecret=..."
+    #[arg(
+        value_name = "CONNECTION",
+        env = "ZBSQL_CONNECTION",
+        hide_env_values = true
+    )]
+    connection: Option<String>,
+
+    /// Run SQL (one or more statements separated by ';'); repeatable.
+    #[arg(short = 'c', long = "command", value_name = "SQL")]
+    commands: Vec<String>,
+
+    /// Run the SQL script in FILE; repeatable.
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    files: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+
+    // `--sandbox` (connect to an in-process sandbox with ready-made credentials) is added here by
+    // the integration of the OAuth engine; it needs the engine to be useful.
+    /// Run a local Zoho emulator (accounts server + Books API) on ADDR until Ctrl-C, printing a
+    /// ready-to-paste connection string. ADDR must be a loopback address.
+    #[arg(
+        long,
+        value_name = "ADDR",
+        num_args = 0..=1,
+        default_missing_value = "127.0.0.1:8900",
+        conflicts_with_all = ["commands", "files"]
+    )]
+    serve_sandbox: Option<SocketAddr>,
+}
+
+/// Where a script comes from, in command-line order.
+enum Source {
+    Command(String),
+    File(PathBuf),
+}
+
+fn sources_in_order(cli: &Cli, matches: &ArgMatches) -> Vec<Source> {
+    let mut indexed: Vec<(usize, Source)> = Vec::new();
+    if let Some(indices) = matches.indices_of("commands") {
+        indexed.extend(
+            indices
+                .zip(&cli.commands)
+                .map(|(i, c)| (i, Source::Command(c.clone()))),
+        );
+    }
+    if let Some(indices) = matches.indices_of("files") {
+        indexed.extend(
+            indices
+                .zip(&cli.files)
+                .map(|(i, f)| (i, Source::File(f.clone()))),
+        );
+    }
+    indexed.sort_by_key(|(i, _)| *i);
+    indexed.into_iter().map(|(_, s)| s).collect()
+}
+
+fn report(error: &Error) {
+    eprintln!("error: {error}");
+    if let Some(hint) = error.hint() {
+        eprintln!("hint: {hint}");
+    }
+}
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let addr_text = match args.as_slice() {
-        [flag] if flag == "--serve-sandbox" => None,
-        [flag, addr] if flag == "--serve-sandbox" => Some(addr.as_str()),
-        _ => {
-            eprintln!("{USAGE}");
-            return ExitCode::from(2);
+    let matches = Cli::command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+
+    if let Some(addr) = cli.serve_sandbox {
+        return serve_sandbox(addr);
+    }
+
+    // Read every script first: a missing file is a usage error and nothing runs.
+    let mut scripts = Vec::new();
+    for source in sources_in_order(&cli, &matches) {
+        match source {
+            Source::Command(sql) => scripts.push(sql),
+            Source::File(path) => match std::fs::read_to_string(&path) {
+                Ok(text) => scripts.push(text),
+                Err(e) => {
+                    eprintln!("error: cannot read {}: {e}", path.display());
+                    return ExitCode::from(EXIT_USAGE);
+                }
+            },
+        }
+    }
+
+    let conn_str = cli.connection.as_deref().unwrap_or("");
+    let conn = match Connection::open(conn_str) {
+        Ok(conn) => conn,
+        Err(e) if looks_like_sql(conn_str) => {
+            eprintln!("error: {e}");
+            eprintln!(
+                "hint: the first argument is the connection string; pass SQL with -c, e.g. zbsql -c \"SELECT * FROM sys_tables\""
+            );
+            return ExitCode::from(EXIT_USAGE);
+        }
+        Err(e) => {
+            report(&e);
+            return ExitCode::from(EXIT_USAGE);
         }
     };
-    serve(addr_text)
+    let mut printer = Printer::new(cli.format);
+
+    if scripts.is_empty() {
+        let stdin = io::stdin();
+        if stdin.is_terminal() {
+            return repl(&conn, &mut printer);
+        }
+        let mut text = String::new();
+        if let Err(e) = stdin.lock().read_to_string(&mut text) {
+            eprintln!("error: cannot read the script from stdin: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+        scripts.push(text);
+    }
+
+    for script in &scripts {
+        if !run_script(&conn, script, &mut printer) {
+            return ExitCode::from(EXIT_STATEMENT_FAILED);
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// Whether a would-be connection string starts like a SQL statement (a common slip: SQL given
+/// as the first argument instead of with -c).
+fn looks_like_sql(text: &str) -> bool {
+    let first = text.split_whitespace().next().unwrap_or("");
+    ["SELECT", "EXEC", "EXECUTE", "CALL"]
+        .iter()
+        .any(|k| first.eq_ignore_ascii_case(k))
 }
 
 #[cfg(feature = "sandbox")]
-fn serve(addr_text: Option<&str>) -> ExitCode {
-    let text = addr_text.unwrap_or(zohobooks_sql::sandbox::DEFAULT_STANDALONE_ADDR);
-    let addr: std::net::SocketAddr = match text.parse() {
-        Ok(addr) => addr,
-        Err(_) => {
-            eprintln!("zbsql: '{text}' is not an address; give IP:PORT, e.g. 127.0.0.1:8900");
-            return ExitCode::from(2);
-        }
-    };
+fn serve_sandbox(addr: SocketAddr) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
     {
         Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("zbsql: cannot start the async runtime: {error}");
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
             return ExitCode::FAILURE;
         }
     };
     match runtime.block_on(zohobooks_sql::sandbox::serve_standalone(addr)) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("zbsql: the sandbox could not run on {addr}: {error}");
+        Err(e) => {
+            eprintln!("error: the sandbox could not run on {addr}: {e}");
             ExitCode::FAILURE
         }
     }
 }
 
 #[cfg(not(feature = "sandbox"))]
-fn serve(_addr_text: Option<&str>) -> ExitCode {
-    eprintln!("zbsql: this build has no sandbox; rebuild with the \"sandbox\" feature");
-    ExitCode::FAILURE
+fn serve_sandbox(_addr: SocketAddr) -> ExitCode {
+    eprintln!("error: this build has no sandbox");
+    eprintln!("hint: rebuild with the \"sandbox\" feature (on by default)");
+    ExitCode::from(EXIT_USAGE)
+}
+
+/// Runs the statements of `script` in order, printing each result; stops at the first error
+/// (reported on stderr) and returns false.
+fn run_script(conn: &Connection, script: &str, printer: &mut Printer) -> bool {
+    let statements = match zohobooks_sql::sql::split_statements(script) {
+        Ok(s) => s,
+        Err(e) => {
+            report(&e);
+            return false;
+        }
+    };
+    for statement in statements {
+        match conn.execute(&statement) {
+            Ok(rs) => {
+                if let Err(e) = printer.print(&rs) {
+                    if e.kind() == io::ErrorKind::BrokenPipe {
+                        return true;
+                    }
+                    eprintln!("error: cannot write the result: {e}");
+                    return false;
+                }
+            }
+            Err(e) => {
+                report(&e);
+                return false;
+            }
+        }
+    }
+    true
+}
+
+/// Prints result sets to stdout in the chosen format.
+struct Printer {
+    format: Format,
+    printed: usize,
+}
+
+impl Printer {
+    fn new(format: Format) -> Self {
+        Printer { format, printed: 0 }
+    }
+
+    fn print(&mut self, rs: &ResultSet) -> io::Result<()> {
+        let mut out = io::stdout().lock();
+        let bytes = render(self.format, rs, self.printed > 0).map_err(io::Error::other)?;
+        out.write_all(&bytes)?;
+        out.flush()?;
+        self.printed += 1;
+        Ok(())
+    }
+}
+
+/// One result set in `format`. CSV result sets after the first are preceded by a blank line.
+fn render(format: Format, rs: &ResultSet, not_first: bool) -> Result<Vec<u8>, Error> {
+    let empty;
+    let batches: Vec<&RecordBatch> = if rs.batches().is_empty() {
+        empty = RecordBatch::new_empty(rs.schema());
+        vec![&empty]
+    } else {
+        rs.batches().iter().collect()
+    };
+    let mut buf = Vec::new();
+    match format {
+        Format::Table => {
+            buf.extend_from_slice(rs.to_table_string()?.as_bytes());
+            buf.push(b'\n');
+        }
+        Format::Csv => {
+            if not_first {
+                buf.push(b'\n');
+            }
+            let mut writer = zohobooks_sql::arrow::csv::WriterBuilder::new()
+                .with_header(true)
+                .build(&mut buf);
+            for batch in batches {
+                writer.write(batch)?;
+            }
+        }
+        Format::Json => {
+            let mut writer = zohobooks_sql::arrow::json::WriterBuilder::new()
+                .with_explicit_nulls(true)
+                .build::<_, zohobooks_sql::arrow::json::writer::JsonArray>(&mut buf);
+            writer.write_batches(&batches)?;
+            writer.finish()?;
+            drop(writer);
+            buf.push(b'\n');
+        }
+    }
+    Ok(buf)
+}
+
+const HELP: &str = "\
+Enter SQL statements ended by ';' (they may span lines). Examples:
+  SELECT * FROM sys_procedures;
+  SELECT Name, Value FROM sys_connection_props WHERE Value IS NOT NULL;
+  EXEC GetOAuthAuthorizationURL @AuthMode = 'WEB', @CallbackUrl = 'http://localhost:33333';
+Commands:
+  .help                   this text
+  .tables                 list the tables (SELECT * FROM sys_tables)
+  .procedures             list the stored procedures (SELECT * FROM sys_procedures)
+  .format table|csv|json  change the output format
+  .quit / .exit           leave (Ctrl-D works too; Ctrl-C clears the current statement)";
+
+/// Whether `buffer` holds complete statements: its last token (outside strings and comments) is
+/// `;`. An unterminated string or comment is incomplete.
+fn statement_complete(buffer: &str) -> bool {
+    let dialect = MsSqlDialect {};
+    match Tokenizer::new(&dialect, buffer).tokenize() {
+        Ok(tokens) => tokens
+            .iter()
+            .rev()
+            .find(|t| !matches!(t, Token::Whitespace(_)))
+            .is_some_and(|t| *t == Token::SemiColon),
+        Err(_) => false,
+    }
+}
+
+/// What a dot-command asks for.
+#[derive(Debug, PartialEq, Eq)]
+enum DotCommand {
+    Help,
+    Quit,
+    Run(&'static str),
+    SetFormat(Format),
+    Unknown(String),
+}
+
+fn dot_command(line: &str) -> DotCommand {
+    let mut words = line.split_whitespace();
+    let command = words.next().unwrap_or("");
+    match (command, words.next()) {
+        (".help", None) => DotCommand::Help,
+        (".quit" | ".exit", None) => DotCommand::Quit,
+        (".tables", None) => DotCommand::Run("SELECT * FROM sys_tables"),
+        (".procedures", None) => DotCommand::Run("SELECT * FROM sys_procedures"),
+        (".format", Some(f)) => match Format::from_str(f, true) {
+            Ok(format) => DotCommand::SetFormat(format),
+            Err(_) => DotCommand::Unknown(line.to_owned()),
+        },
+        _ => DotCommand::Unknown(line.to_owned()),
+    }
+}
+
+fn history_path() -> Option<PathBuf> {
+    let dir = dirs::data_dir()?.join("zbsql");
+    std::fs::create_dir_all(&dir).ok()?;
+    Some(dir.join("history.txt"))
+}
+
+fn repl(conn: &Connection, printer: &mut Printer) -> ExitCode {
+    use rustyline::error::ReadlineError;
+
+    let mut editor = match rustyline::DefaultEditor::new() {
+        Ok(editor) => editor,
+        Err(e) => {
+            eprintln!("error: cannot start the interactive prompt: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let history = history_path();
+    if let Some(path) = &history {
+        // A missing history file is normal on first use.
+        let _ = editor.load_history(path);
+    }
+    println!("zbsql {}: enter .help for help", env!("CARGO_PKG_VERSION"));
+    let mut buffer = String::new();
+    loop {
+        let prompt = if buffer.is_empty() {
+            "zbsql> "
+        } else {
+            "   ...> "
+        };
+        match editor.readline(prompt) {
+            Ok(line) => {
+                if buffer.is_empty() && line.trim_start().starts_with('.') {
+                    let _ = editor.add_history_entry(line.trim());
+                    match dot_command(line.trim()) {
+                        DotCommand::Help => println!("{HELP}"),
+                        DotCommand::Quit => break,
+                        DotCommand::Run(sql) => {
+                            run_script(conn, sql, printer);
+                        }
+                        DotCommand::SetFormat(format) => {
+                            printer.format = format;
+                            printer.printed = 0;
+                        }
+                        DotCommand::Unknown(text) => {
+                            eprintln!("error: unknown command `{text}`");
+                            eprintln!("hint: .help lists the commands");
+                        }
+                    }
+                    continue;
+                }
+                if !buffer.is_empty() {
+                    buffer.push('\n');
+                }
+                buffer.push_str(&line);
+                if buffer.trim().is_empty() {
+                    buffer.clear();
+                    continue;
+                }
+                if statement_complete(&buffer) {
+                    let _ = editor.add_history_entry(buffer.as_str());
+                    run_script(conn, &buffer, printer);
+                    buffer.clear();
+                }
+            }
+            Err(ReadlineError::Interrupted) => buffer.clear(),
+            Err(ReadlineError::Eof) => break,
+            Err(e) => {
+                eprintln!("error: cannot read input: {e}");
+                break;
+            }
+        }
+    }
+    if let Some(path) = &history
+        && let Err(e) = editor.save_history(path)
+    {
+        eprintln!(
+            "warning: cannot save the history to {}: {e}",
+            path.display()
+        );
+    }
+    ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_complete_at_a_semicolon_outside_strings_and_comments() {
+        assert!(statement_complete("SELECT * FROM sys_tables;"));
+        assert!(statement_complete("SELECT *\nFROM sys_tables ;  \n"));
+        assert!(statement_complete("SELECT 1; -- done\n"));
+        assert!(!statement_complete("SELECT * FROM sys_tables"));
+        assert!(!statement_complete("EXEC P @a = 'x;"));
+        assert!(!statement_complete("EXEC P @a = 'x' /* ; */"));
+        assert!(!statement_complete("SELECT 1; SELECT 2"));
+    }
+
+    #[test]
+    fn dot_commands() {
+        assert_eq!(dot_command(".help"), DotCommand::Help);
+        assert_eq!(dot_command(".exit"), DotCommand::Quit);
+        assert_eq!(
+            dot_command(".format CSV"),
+            DotCommand::SetFormat(Format::Csv)
+        );
+        assert_eq!(
+            dot_command(".tables"),
+            DotCommand::Run("SELECT * FROM sys_tables")
+        );
+        assert!(matches!(dot_command(".format xml"), DotCommand::Unknown(_)));
+        assert!(matches!(dot_command(".nope"), DotCommand::Unknown(_)));
+    }
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
 }

@@ -1,0 +1,62 @@
+//! What a procedure call costs on top of parsing it.
+//!
+//! Compares, for the same `EXEC GetOAuthAuthorizationURL ...` text:
+//! * `sqlparser parse_sql`: sqlparser's bare parse (MS SQL dialect) — the floor;
+//! * `parse + bind + validate`: our front end up to a validated `ProcedureCall`;
+//! * `Connection::execute`: the whole public path (parse, bind, validate, dispatch), driven on a
+//!   current-thread runtime. Until the OAuth engine is wired in, dispatch ends in the
+//!   "not implemented yet" error, so this measures everything but the engine itself.
+//!
+//! Run: `cargo bench --bench execute` (add `-- --quick` for a short run).
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use sqlparser::dialect::MsSqlDialect;
+use sqlparser::parser::Parser;
+use zohobooks_sql::catalog::procedures::validate;
+use zohobooks_sql::sql::params::bind;
+use zohobooks_sql::sql::{Params, Plan, parse_statement};
+use zohobooks_sql::{Connection, Error};
+
+const SQL: &str =
+    "EXEC GetOAuthAuthorizationURL @AuthMode='WEB', @CallbackUrl='http://localhost:33333'";
+
+fn execute(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let conn = runtime
+        .block_on(Connection::open(""))
+        .expect("open a connection");
+    // The path under test must end where we think it ends.
+    match runtime.block_on(conn.execute(SQL)) {
+        Err(Error::NotImplemented { .. }) | Ok(_) => {}
+        Err(other) => panic!("unexpected error from execute: {other}"),
+    }
+
+    let mut group = c.benchmark_group("EXEC GetOAuthAuthorizationURL");
+    group.bench_function("sqlparser parse_sql", |b| {
+        let dialect = MsSqlDialect {};
+        b.iter(|| Parser::parse_sql(&dialect, black_box(SQL)).expect("parses"))
+    });
+    group.bench_function("parse + bind + validate", |b| {
+        let params = Params::new();
+        b.iter(|| {
+            let Plan::Call(call) =
+                bind(parse_statement(black_box(SQL)).expect("parses"), &params).expect("binds")
+            else {
+                unreachable!("EXEC plans to a call")
+            };
+            validate(&call).expect("validates")
+        })
+    });
+    group.bench_function("Connection::execute", |b| {
+        b.iter(|| black_box(runtime.block_on(conn.execute(black_box(SQL)))))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, execute);
+criterion_main!(benches);

@@ -1,0 +1,94 @@
+//! A blocking facade over the async [`Connection`](crate::Connection), for programs without an
+//! async runtime (reqwest-style). Each blocking connection owns a small tokio runtime.
+//!
+//! Do not use it from inside an async runtime: there, use the async API. Such calls return an
+//! error instead of blocking the runtime.
+//!
+//! ```
+//! use zohobooks_sql::blocking::Connection;
+//!
+//! let conn = Connection::open("")?;
+//! let rs = conn.execute("SELECT TOP 1 ProcedureName FROM sys_procedures ORDER BY ProcedureName")?;
+//! assert_eq!(rs.value(0, "ProcedureName").as_deref(), Some("GetOAuthAccessToken"));
+//! # Ok::<(), zohobooks_sql::Error>(())
+//! ```
+
+use std::future::Future;
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::result::ResultSet;
+use crate::sql::Params;
+
+/// A blocking connection: the async [`crate::Connection`] plus the runtime that drives it.
+#[derive(Debug)]
+pub struct Connection {
+    inner: crate::Connection,
+    runtime: tokio::runtime::Runtime,
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    refuse_inside_runtime()?;
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|source| Error::Io {
+            context: "starting the blocking connection's runtime".into(),
+            source,
+        })
+}
+
+fn refuse_inside_runtime() -> Result<()> {
+    if tokio::runtime::Handle::try_current().is_ok() {
+        return Err(Error::NotSupported {
+            construct:
+                "the blocking API inside an async runtime; use zohobooks_sql::Connection there"
+                    .into(),
+        });
+    }
+    Ok(())
+}
+
+impl Connection {
+    /// Parses `conn_str` and opens a connection.
+    pub fn open(conn_str: &str) -> Result<Connection> {
+        Self::open_with_config(Config::parse(conn_str)?)
+    }
+
+    /// Opens a connection with an already validated configuration.
+    pub fn open_with_config(config: Config) -> Result<Connection> {
+        let runtime = runtime()?;
+        let inner = runtime.block_on(crate::Connection::open_with_config(config))?;
+        Ok(Connection { inner, runtime })
+    }
+
+    fn block_on<T>(&self, future: impl Future<Output = Result<T>>) -> Result<T> {
+        refuse_inside_runtime()?;
+        self.runtime.block_on(future)
+    }
+
+    /// The connection's configuration.
+    pub fn config(&self) -> &Config {
+        self.inner.config()
+    }
+
+    /// The async connection underneath.
+    pub fn as_async(&self) -> &crate::Connection {
+        &self.inner
+    }
+
+    /// Runs one statement. See [`crate::Connection::execute`].
+    pub fn execute(&self, sql: &str) -> Result<ResultSet> {
+        self.block_on(self.inner.execute(sql))
+    }
+
+    /// Runs one statement with bind parameters. See [`crate::Connection::execute_with`].
+    pub fn execute_with(&self, sql: &str, params: &Params) -> Result<ResultSet> {
+        self.block_on(self.inner.execute_with(sql, params))
+    }
+
+    /// Runs a script. See [`crate::Connection::execute_script`].
+    pub fn execute_script(&self, sql: &str) -> Result<Vec<ResultSet>> {
+        self.block_on(self.inner.execute_script(sql))
+    }
+}

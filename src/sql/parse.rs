@@ -1,0 +1,1249 @@
+//! SQL text to [`Plan`]: sqlparser (MS SQL dialect) does the parsing, this module keeps the subset
+//! the connector executes and rejects everything else with a message naming the construct.
+//!
+//! The accepted grammar is written down in `grammar/sql-subset.ebnf`.
+
+use sqlparser::ast::{
+    self, BinaryOperator, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, GroupByExpr,
+    InTarget, LimitClause, ObjectName, ObjectNamePart, OrderByKind, OrderBySort, SetExpr,
+    Statement, TableFactor, TopQuantity, UnaryOperator,
+};
+use sqlparser::dialect::MsSqlDialect;
+use sqlparser::parser::Parser;
+use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer};
+
+use crate::error::{Error, Result};
+use crate::sql::params::Value;
+
+/// What one statement asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Plan {
+    /// `EXEC proc @name = value, ...` (or `CALL proc(name = value, ...)`).
+    Call(CallPlan),
+    /// `SELECT ... FROM table ...`.
+    Select(SelectPlan),
+}
+
+/// A stored-procedure call as written: not yet checked against the procedure catalog.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallPlan {
+    /// The procedure name as written (brackets and quotes removed, last part of a dotted name).
+    pub procedure: String,
+    /// The named arguments in the order written.
+    pub args: Vec<CallArg>,
+}
+
+/// One `name = value` argument of a call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallArg {
+    /// The parameter name as written, without a leading `@`.
+    pub name: String,
+    /// The value: a literal or a bind marker.
+    pub value: ValueExpr,
+}
+
+/// A value in a statement: a literal, or a bind marker to be replaced by [`Params`](crate::Params).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ValueExpr {
+    /// A literal (`'text'`, `N'text'`, `42`, `NULL`, `TRUE`), or a value bound to a marker.
+    Literal(Value),
+    /// The n-th `?` marker of the statement (0-based, in textual order).
+    Positional(usize),
+    /// An `@name` marker; the name is stored without `@`, as written.
+    Named(String),
+}
+
+/// A `SELECT` over one table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SelectPlan {
+    /// The table name as written (last part of a dotted name).
+    pub table: String,
+    /// The select list.
+    pub projection: Projection,
+    /// `WHERE`.
+    pub filter: Option<Predicate>,
+    /// `ORDER BY`, in priority order.
+    pub order_by: Vec<SortKey>,
+    /// `LIMIT n`, `TOP n` or `FETCH NEXT n ROWS ONLY`.
+    pub limit: Option<usize>,
+    /// `OFFSET m`.
+    pub offset: usize,
+}
+
+/// The select list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Projection {
+    /// The items in order; `*` expands to all columns at its place.
+    pub items: Vec<SelectItem>,
+}
+
+/// One item of a select list.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SelectItem {
+    /// `*`
+    Wildcard,
+    /// A column, optionally renamed with `AS alias`.
+    Column {
+        /// The column as written.
+        name: String,
+        /// The output name, when given.
+        alias: Option<String>,
+    },
+}
+
+/// One `ORDER BY` key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SortKey {
+    /// The column as written.
+    pub column: String,
+    /// `DESC`.
+    pub descending: bool,
+    /// `NULLS FIRST` / `NULLS LAST`; when absent NULLs sort as the lowest values (SQL Server).
+    pub nulls_first: Option<bool>,
+}
+
+/// A comparison operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompareOp {
+    /// `=`
+    Eq,
+    /// `<>` or `!=`
+    NotEq,
+    /// `<`
+    Lt,
+    /// `<=`
+    LtEq,
+    /// `>`
+    Gt,
+    /// `>=`
+    GtEq,
+}
+
+/// A side of a comparison: a column or a value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Operand {
+    /// A column of the table, as written.
+    Column(String),
+    /// A literal or a bind marker.
+    Value(ValueExpr),
+}
+
+/// A `WHERE` condition.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Predicate {
+    /// `left op right`.
+    Compare {
+        /// Left side.
+        left: Operand,
+        /// Operator.
+        op: CompareOp,
+        /// Right side.
+        right: Operand,
+    },
+    /// `expr [NOT] LIKE pattern` (and `ILIKE` when `case_insensitive`).
+    Like {
+        /// What is matched.
+        expr: Operand,
+        /// The pattern (`%` and `_` wildcards).
+        pattern: Operand,
+        /// `NOT LIKE`.
+        negated: bool,
+        /// `ILIKE`.
+        case_insensitive: bool,
+    },
+    /// `expr [NOT] IN (v1, v2, ...)`.
+    InList {
+        /// What is tested.
+        expr: Operand,
+        /// The candidates.
+        list: Vec<Operand>,
+        /// `NOT IN`.
+        negated: bool,
+    },
+    /// `expr [NOT] BETWEEN low AND high`.
+    Between {
+        /// What is tested.
+        expr: Operand,
+        /// Lower bound (inclusive).
+        low: Operand,
+        /// Upper bound (inclusive).
+        high: Operand,
+        /// `NOT BETWEEN`.
+        negated: bool,
+    },
+    /// `expr IS [NOT] NULL`.
+    IsNull {
+        /// What is tested.
+        expr: Operand,
+        /// `IS NOT NULL`.
+        negated: bool,
+    },
+    /// A boolean column or literal used as a condition.
+    Truth(Operand),
+    /// `a AND b AND ...` (a chain is kept flat, so long chains need no deep recursion).
+    And(Vec<Predicate>),
+    /// `a OR b OR ...` (flat, like `And`).
+    Or(Vec<Predicate>),
+    /// `NOT a`.
+    Not(Box<Predicate>),
+}
+
+fn dialect() -> MsSqlDialect {
+    MsSqlDialect {}
+}
+
+/// Tokenizes `sql` and cuts the tokens at every `;`, dropping chunks that hold only whitespace and
+/// comments.
+fn tokenized_statements(sql: &str) -> Result<Vec<Vec<TokenWithSpan>>> {
+    let dialect = dialect();
+    let tokens = Tokenizer::new(&dialect, sql)
+        .tokenize_with_location()
+        .map_err(|e| Error::SqlSyntax {
+            message: e.to_string(),
+        })?;
+    let mut statements = Vec::new();
+    let mut current = Vec::new();
+    for token in tokens {
+        if token.token == Token::SemiColon {
+            push_chunk(&mut statements, std::mem::take(&mut current));
+        } else {
+            current.push(token);
+        }
+    }
+    push_chunk(&mut statements, current);
+    Ok(statements)
+}
+
+fn push_chunk(statements: &mut Vec<Vec<TokenWithSpan>>, chunk: Vec<TokenWithSpan>) {
+    if chunk
+        .iter()
+        .any(|t| !matches!(t.token, Token::Whitespace(_) | Token::EOF))
+    {
+        statements.push(chunk);
+    }
+}
+
+/// Splits a script into its statements at `;` (outside string literals and comments), returning
+/// each statement's text as written, without the `;`. Statements may span lines; empty
+/// statements and comment-only parts are dropped.
+///
+/// ```
+/// let parts = zohobooks_sql::sql::split_statements(
+///     "SELECT * FROM sys_tables;\n-- a comment\nEXEC P @A = 'x;y'\n;",
+/// )?;
+/// assert_eq!(parts, ["SELECT * FROM sys_tables", "EXEC P @A = 'x;y'"]);
+/// # Ok::<(), zohobooks_sql::Error>(())
+/// ```
+pub fn split_statements(script: &str) -> Result<Vec<String>> {
+    let line_starts: Vec<usize> = std::iter::once(0)
+        .chain(script.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
+    let offset = |loc: sqlparser::tokenizer::Location| -> usize {
+        let Some(&start) = usize::try_from(loc.line)
+            .ok()
+            .and_then(|l| l.checked_sub(1))
+            .and_then(|l| line_starts.get(l))
+        else {
+            return script.len();
+        };
+        let column = usize::try_from(loc.column).unwrap_or(1).saturating_sub(1);
+        script[start..]
+            .char_indices()
+            .nth(column)
+            .map_or(script.len(), |(i, _)| start + i)
+    };
+    let mut out = Vec::new();
+    for chunk in tokenized_statements(script)? {
+        let meaningful: Vec<&TokenWithSpan> = chunk
+            .iter()
+            .filter(|t| !matches!(t.token, Token::Whitespace(_) | Token::EOF))
+            .collect();
+        let (Some(first), Some(last)) = (meaningful.first(), meaningful.last()) else {
+            continue;
+        };
+        let start = offset(first.span.start);
+        let end = offset(last.span.end).max(start);
+        out.push(script[start..end].trim().to_owned());
+    }
+    Ok(out)
+}
+
+/// Parses exactly one statement (a trailing `;` is allowed) into a [`Plan`].
+///
+/// Several statements are rejected: run them with
+/// [`Connection::execute_script`](crate::Connection::execute_script).
+pub fn parse_statement(sql: &str) -> Result<Plan> {
+    let mut chunks = tokenized_statements(sql)?;
+    if chunks.len() > 1 {
+        return Err(Error::NotSupported {
+            construct: format!(
+                "{} statements in one call; run a script with execute_script (or split it)",
+                chunks.len()
+            ),
+        });
+    }
+    let Some(tokens) = chunks.pop() else {
+        return Err(Error::SqlSyntax {
+            message: "the SQL text is empty: expected EXEC ... or SELECT ...".into(),
+        });
+    };
+    let dialect = dialect();
+    let mut statements = Parser::new(&dialect)
+        .with_tokens_with_locations(tokens)
+        .parse_statements()
+        .map_err(|e| Error::SqlSyntax {
+            message: parser_message(e),
+        })?;
+    match (statements.pop(), statements.is_empty()) {
+        (Some(statement), true) => plan_statement(statement),
+        _ => Err(Error::SqlSyntax {
+            message: "expected exactly one statement".into(),
+        }),
+    }
+}
+
+/// sqlparser's message, with the contents of any string literal it quotes masked: the token it
+/// "found" may be a secret value (`EXEC P @Verifier '1000.…'` with the `=` forgotten).
+fn parser_message(e: sqlparser::parser::ParserError) -> String {
+    use sqlparser::parser::ParserError;
+    match e {
+        ParserError::TokenizerError(m) | ParserError::ParserError(m) => masked(&m),
+        ParserError::RecursionLimitExceeded => "the statement is nested too deeply".into(),
+    }
+}
+
+fn not_supported(construct: impl Into<String>) -> Error {
+    Error::NotSupported {
+        construct: construct.into(),
+    }
+}
+
+/// The statement's text with the contents of string literals replaced by `…`, so an error can
+/// show the shape of what was written without echoing values that may be secret.
+fn masked(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if c == '\'' {
+            // Skip to the closing quote; `''` inside a literal is an escaped quote.
+            loop {
+                match chars.next() {
+                    None => break,
+                    Some('\'') if chars.peek() == Some(&'\'') => {
+                        chars.next();
+                    }
+                    Some('\'') => {
+                        out.push('…');
+                        out.push('\'');
+                        break;
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
+    }
+    out
+}
+
+fn plan_statement(statement: Statement) -> Result<Plan> {
+    let mut planner = Planner::default();
+    match statement {
+        Statement::Execute {
+            name,
+            parameters,
+            immediate,
+            into,
+            using,
+            output,
+            default,
+            has_parentheses: _,
+        } => {
+            if immediate {
+                return Err(not_supported("EXECUTE IMMEDIATE"));
+            }
+            let Some(name) = name else {
+                return Err(not_supported(
+                    "EXEC of a dynamic SQL string; name a stored procedure, e.g. EXEC GetOAuthAuthorizationURL",
+                ));
+            };
+            if !into.is_empty() || !using.is_empty() {
+                return Err(not_supported("EXECUTE ... INTO / USING"));
+            }
+            if output {
+                return Err(not_supported("OUTPUT parameters"));
+            }
+            if default {
+                return Err(not_supported("EXEC ... DEFAULT"));
+            }
+            let procedure = object_name(&name)?;
+            let args = parameters
+                .into_iter()
+                .enumerate()
+                .map(|(i, p)| planner.call_arg(&procedure, i, p))
+                .collect::<Result<_>>()?;
+            Ok(Plan::Call(CallPlan { procedure, args }))
+        }
+        Statement::Call(function) => {
+            let procedure = object_name(&function.name)?;
+            let args = match function.args {
+                FunctionArguments::None => Vec::new(),
+                FunctionArguments::List(list) => {
+                    if list.duplicate_treatment.is_some() || !list.clauses.is_empty() {
+                        return Err(not_supported(
+                            "DISTINCT/ALL or clauses in a CALL argument list",
+                        ));
+                    }
+                    let mut args = Vec::with_capacity(list.args.len());
+                    for (i, arg) in list.args.into_iter().enumerate() {
+                        args.push(match arg {
+                            FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => {
+                                planner.call_arg(&procedure, i, e)?
+                            }
+                            FunctionArg::Named {
+                                name,
+                                arg: FunctionArgExpr::Expr(e),
+                                ..
+                            } => CallArg {
+                                name: name.value.trim_start_matches('@').to_owned(),
+                                value: planner.value(&e, "a CALL argument")?,
+                            },
+                            other => {
+                                return Err(not_supported(format!(
+                                    "argument `{}` of CALL {procedure}; write name = value",
+                                    masked(&other.to_string())
+                                )));
+                            }
+                        });
+                    }
+                    args
+                }
+                FunctionArguments::Subquery(_) => return Err(not_supported("subqueries")),
+            };
+            Ok(Plan::Call(CallPlan { procedure, args }))
+        }
+        Statement::Query(query) => planner.select(*query).map(Plan::Select),
+        other => {
+            let text = other.to_string();
+            let keyword = text
+                .split_whitespace()
+                .next()
+                .unwrap_or("this")
+                .to_ascii_uppercase();
+            Err(not_supported(format!(
+                "{keyword} statements; this connector runs EXEC/EXECUTE/CALL of stored procedures and SELECT"
+            )))
+        }
+    }
+}
+
+/// The last part of a possibly dotted name, without brackets or quotes.
+fn object_name(name: &ObjectName) -> Result<String> {
+    match name.0.last() {
+        Some(ObjectNamePart::Identifier(ident)) => Ok(ident.value.clone()),
+        _ => Err(not_supported(format!("the name `{name}`"))),
+    }
+}
+
+#[derive(Default)]
+struct Planner {
+    next_positional: usize,
+}
+
+impl Planner {
+    fn call_arg(&mut self, procedure: &str, index: usize, expr: Expr) -> Result<CallArg> {
+        match expr {
+            Expr::BinaryOp {
+                left,
+                op: BinaryOperator::Eq,
+                right,
+            } => {
+                let Expr::Identifier(ident) = *left else {
+                    return Err(not_supported(format!(
+                        "argument `{}` of {procedure}: the left of = must be a parameter name",
+                        masked(&left.to_string())
+                    )));
+                };
+                let name = ident.value.trim_start_matches('@').to_owned();
+                let value = self.value(&right, &format!("parameter @{name}"))?;
+                Ok(CallArg { name, value })
+            }
+            Expr::Nested(inner) => self.call_arg(procedure, index, *inner),
+            other => Err(not_supported(format!(
+                "positional argument #{} `{}` of {procedure}; pass arguments by name, e.g. @AuthMode = 'WEB'",
+                index + 1,
+                masked(&other.to_string())
+            ))),
+        }
+    }
+
+    /// A literal, `?` or `@name`.
+    fn value(&mut self, expr: &Expr, place: &str) -> Result<ValueExpr> {
+        match expr {
+            Expr::Value(v) => match &v.value {
+                ast::Value::SingleQuotedString(s) | ast::Value::NationalStringLiteral(s) => {
+                    Ok(ValueExpr::Literal(Value::Text(s.clone())))
+                }
+                ast::Value::Number(n, _) => Ok(ValueExpr::Literal(Value::Number(n.clone()))),
+                ast::Value::Null => Ok(ValueExpr::Literal(Value::Null)),
+                ast::Value::Boolean(b) => Ok(ValueExpr::Literal(Value::Boolean(*b))),
+                ast::Value::Placeholder(p) if p == "?" => {
+                    let n = self.next_positional;
+                    self.next_positional += 1;
+                    Ok(ValueExpr::Positional(n))
+                }
+                other => Err(not_supported(format!(
+                    "the value `{}` for {place}; use a '...' string, a number, NULL, ? or @name",
+                    masked(&other.to_string())
+                ))),
+            },
+            Expr::Identifier(ident) if ident.value.starts_with('@') && ident.value.len() > 1 => {
+                Ok(ValueExpr::Named(ident.value[1..].to_owned()))
+            }
+            Expr::Identifier(ident) if ident.quote_style.is_none() => Err(not_supported(format!(
+                "the bare word `{}` as the value of {place}; quote text values, e.g. '{}'",
+                ident.value, ident.value
+            ))),
+            Expr::UnaryOp {
+                op: UnaryOperator::Minus,
+                expr,
+            } if matches!(&**expr, Expr::Value(v) if matches!(v.value, ast::Value::Number(..))) => {
+                match self.value(expr, place)? {
+                    ValueExpr::Literal(Value::Number(n)) => {
+                        Ok(ValueExpr::Literal(Value::Number(format!("-{n}"))))
+                    }
+                    other => Ok(other),
+                }
+            }
+            Expr::Nested(inner) => self.value(inner, place),
+            other => Err(not_supported(format!(
+                "the expression `{}` as the value of {place}; values are literals, ? or @name",
+                masked(&other.to_string())
+            ))),
+        }
+    }
+
+    fn select(&mut self, query: ast::Query) -> Result<SelectPlan> {
+        if query.with.is_some() {
+            return Err(not_supported("WITH (common table expressions)"));
+        }
+        if !query.locks.is_empty() {
+            return Err(not_supported("FOR UPDATE/SHARE"));
+        }
+        if query.for_clause.is_some() {
+            return Err(not_supported("FOR XML/JSON"));
+        }
+        if query.settings.is_some() || query.format_clause.is_some() {
+            return Err(not_supported("SETTINGS/FORMAT clauses"));
+        }
+        if !query.pipe_operators.is_empty() {
+            return Err(not_supported("pipe operators"));
+        }
+        let select = match *query.body {
+            SetExpr::Select(select) => select,
+            SetExpr::SetOperation { op, .. } => {
+                return Err(not_supported(format!("{op} of queries")));
+            }
+            SetExpr::Values(_) => return Err(not_supported("VALUES lists")),
+            SetExpr::Query(_) => return Err(not_supported("parenthesized queries")),
+            SetExpr::Insert(_) => return Err(not_supported("INSERT statements")),
+            SetExpr::Update(_) => return Err(not_supported("UPDATE statements")),
+            SetExpr::Delete(_) => return Err(not_supported("DELETE statements")),
+            SetExpr::Merge(_) => return Err(not_supported("MERGE statements")),
+            SetExpr::Table(_) => return Err(not_supported("TABLE statements")),
+        };
+        let select = *select;
+        if select.distinct.is_some() {
+            return Err(not_supported("DISTINCT"));
+        }
+        if select.into.is_some() {
+            return Err(not_supported("SELECT INTO"));
+        }
+        match &select.group_by {
+            GroupByExpr::Expressions(exprs, modifiers)
+                if exprs.is_empty() && modifiers.is_empty() => {}
+            _ => return Err(not_supported("GROUP BY")),
+        }
+        if select.having.is_some() {
+            return Err(not_supported("HAVING"));
+        }
+        if select.qualify.is_some()
+            || select.prewhere.is_some()
+            || !select.lateral_views.is_empty()
+            || !select.connect_by.is_empty()
+            || !select.cluster_by.is_empty()
+            || !select.distribute_by.is_empty()
+            || !select.sort_by.is_empty()
+            || !select.named_window.is_empty()
+            || select.exclude.is_some()
+            || select.select_modifiers.is_some()
+        {
+            return Err(not_supported(
+                "this SELECT clause (QUALIFY, PREWHERE, WINDOW, ... are not part of the subset)",
+            ));
+        }
+        let table = match select.from.as_slice() {
+            [] => return Err(not_supported("SELECT without FROM")),
+            [single] => {
+                if !single.joins.is_empty() {
+                    return Err(not_supported("JOIN"));
+                }
+                match &single.relation {
+                    TableFactor::Table { name, args, .. } => {
+                        if args.is_some() {
+                            return Err(not_supported(format!("table functions (`{name}(...)`)")));
+                        }
+                        object_name(name)?
+                    }
+                    TableFactor::Derived { .. } => return Err(not_supported("subqueries")),
+                    other => {
+                        return Err(not_supported(format!(
+                            "the FROM item `{}`",
+                            masked(&other.to_string())
+                        )));
+                    }
+                }
+            }
+            _ => return Err(not_supported("several tables in FROM (joins)")),
+        };
+
+        let mut items = Vec::with_capacity(select.projection.len());
+        for item in select.projection {
+            items.push(match item {
+                ast::SelectItem::Wildcard(_) => SelectItem::Wildcard,
+                ast::SelectItem::QualifiedWildcard(..) => SelectItem::Wildcard,
+                ast::SelectItem::UnnamedExpr(expr) => SelectItem::Column {
+                    name: column_name(&expr, "the select list")?,
+                    alias: None,
+                },
+                ast::SelectItem::ExprWithAlias { expr, alias } => SelectItem::Column {
+                    name: column_name(&expr, "the select list")?,
+                    alias: Some(alias.value),
+                },
+                other => {
+                    return Err(not_supported(format!(
+                        "`{}` in the select list",
+                        masked(&other.to_string())
+                    )));
+                }
+            });
+        }
+
+        let filter = match &select.selection {
+            Some(expr) => Some(self.predicate(expr)?),
+            None => None,
+        };
+
+        let mut order_by = Vec::new();
+        if let Some(order) = query.order_by {
+            if order.interpolate.is_some() {
+                return Err(not_supported("ORDER BY ... INTERPOLATE"));
+            }
+            match order.kind {
+                OrderByKind::All(_) => return Err(not_supported("ORDER BY ALL")),
+                OrderByKind::Expressions(exprs) => {
+                    for e in exprs {
+                        if e.with_fill.is_some() {
+                            return Err(not_supported("ORDER BY ... WITH FILL"));
+                        }
+                        let descending = match e.options.sort {
+                            None | Some(OrderBySort::Asc) => false,
+                            Some(OrderBySort::Desc) => true,
+                            Some(OrderBySort::Using(_)) => {
+                                return Err(not_supported("ORDER BY ... USING"));
+                            }
+                        };
+                        order_by.push(SortKey {
+                            column: column_name(&e.expr, "ORDER BY")?,
+                            descending,
+                            nulls_first: e.options.nulls_first,
+                        });
+                    }
+                }
+            }
+        }
+
+        let mut limit = None;
+        let mut offset = 0;
+        match query.limit_clause {
+            None => {}
+            Some(LimitClause::LimitOffset {
+                limit: l,
+                offset: o,
+                limit_by,
+            }) => {
+                if !limit_by.is_empty() {
+                    return Err(not_supported("LIMIT ... BY"));
+                }
+                if let Some(l) = l {
+                    limit = Some(count(&l, "LIMIT")?);
+                }
+                if let Some(o) = o {
+                    offset = count(&o.value, "OFFSET")?;
+                }
+            }
+            Some(LimitClause::OffsetCommaLimit {
+                offset: o,
+                limit: l,
+            }) => {
+                limit = Some(count(&l, "LIMIT")?);
+                offset = count(&o, "OFFSET")?;
+            }
+        }
+        if let Some(fetch) = query.fetch {
+            if fetch.percent || fetch.with_ties {
+                return Err(not_supported("FETCH ... PERCENT / WITH TIES"));
+            }
+            if limit.is_some() {
+                return Err(not_supported("FETCH together with LIMIT"));
+            }
+            limit = match fetch.quantity {
+                Some(q) => Some(count(&q, "FETCH")?),
+                None => Some(1),
+            };
+        }
+        if let Some(top) = select.top {
+            if top.percent || top.with_ties {
+                return Err(not_supported("TOP ... PERCENT / WITH TIES"));
+            }
+            if limit.is_some() {
+                return Err(not_supported("TOP together with LIMIT or FETCH"));
+            }
+            limit = match top.quantity {
+                Some(TopQuantity::Constant(n)) => Some(usize::try_from(n).unwrap_or(usize::MAX)),
+                Some(TopQuantity::Expr(e)) => Some(count(&e, "TOP")?),
+                None => return Err(not_supported("TOP without a number")),
+            };
+        }
+
+        Ok(SelectPlan {
+            table,
+            projection: Projection { items },
+            filter,
+            order_by,
+            limit,
+            offset,
+        })
+    }
+
+    fn predicate(&mut self, expr: &Expr) -> Result<Predicate> {
+        Ok(match expr {
+            Expr::Nested(inner) => self.predicate(inner)?,
+            Expr::BinaryOp { left, op, right } => {
+                let compare = match op {
+                    BinaryOperator::And => {
+                        return chain(expr, &BinaryOperator::And)
+                            .into_iter()
+                            .map(|e| self.predicate(e))
+                            .collect::<Result<_>>()
+                            .map(Predicate::And);
+                    }
+                    BinaryOperator::Or => {
+                        return chain(expr, &BinaryOperator::Or)
+                            .into_iter()
+                            .map(|e| self.predicate(e))
+                            .collect::<Result<_>>()
+                            .map(Predicate::Or);
+                    }
+                    BinaryOperator::Eq => CompareOp::Eq,
+                    BinaryOperator::NotEq => CompareOp::NotEq,
+                    BinaryOperator::Lt => CompareOp::Lt,
+                    BinaryOperator::LtEq => CompareOp::LtEq,
+                    BinaryOperator::Gt => CompareOp::Gt,
+                    BinaryOperator::GtEq => CompareOp::GtEq,
+                    other => {
+                        return Err(not_supported(format!("the operator {other} in WHERE")));
+                    }
+                };
+                Predicate::Compare {
+                    left: self.operand(left)?,
+                    op: compare,
+                    right: self.operand(right)?,
+                }
+            }
+            Expr::UnaryOp {
+                op: UnaryOperator::Not,
+                expr,
+            } => Predicate::Not(Box::new(self.predicate(expr)?)),
+            Expr::IsNull(e) => Predicate::IsNull {
+                expr: self.operand(e)?,
+                negated: false,
+            },
+            Expr::IsNotNull(e) => Predicate::IsNull {
+                expr: self.operand(e)?,
+                negated: true,
+            },
+            Expr::In {
+                expr,
+                target,
+                negated,
+                ..
+            } => match target {
+                InTarget::List(list) => {
+                    let expr = self.operand(expr)?;
+                    let list = list
+                        .iter()
+                        .map(|e| self.operand(e))
+                        .collect::<Result<_>>()?;
+                    Predicate::InList {
+                        expr,
+                        list,
+                        negated: *negated,
+                    }
+                }
+                InTarget::Subquery(_) => return Err(not_supported("subqueries")),
+                _ => return Err(not_supported("IN with something other than a value list")),
+            },
+            Expr::Like {
+                negated,
+                any,
+                expr,
+                pattern,
+                escape_char,
+            } => self.like(*negated, *any, expr, pattern, escape_char.is_some(), false)?,
+            Expr::ILike {
+                negated,
+                any,
+                expr,
+                pattern,
+                escape_char,
+            } => self.like(*negated, *any, expr, pattern, escape_char.is_some(), true)?,
+            Expr::Between {
+                expr,
+                negated,
+                low,
+                high,
+            } => Predicate::Between {
+                expr: self.operand(expr)?,
+                low: self.operand(low)?,
+                high: self.operand(high)?,
+                negated: *negated,
+            },
+            Expr::Identifier(_) | Expr::CompoundIdentifier(_) | Expr::Value(_) => {
+                Predicate::Truth(self.operand(expr)?)
+            }
+            other => {
+                return Err(not_supported(format!(
+                    "`{}` in WHERE",
+                    masked(&other.to_string())
+                )));
+            }
+        })
+    }
+
+    fn like(
+        &mut self,
+        negated: bool,
+        any: bool,
+        expr: &Expr,
+        pattern: &Expr,
+        has_escape: bool,
+        case_insensitive: bool,
+    ) -> Result<Predicate> {
+        if any {
+            return Err(not_supported("LIKE ANY"));
+        }
+        if has_escape {
+            return Err(not_supported("LIKE ... ESCAPE"));
+        }
+        Ok(Predicate::Like {
+            expr: self.operand(expr)?,
+            pattern: self.operand(pattern)?,
+            negated,
+            case_insensitive,
+        })
+    }
+
+    fn operand(&mut self, expr: &Expr) -> Result<Operand> {
+        match expr {
+            Expr::Identifier(ident)
+                if !ident.value.starts_with('@') || ident.quote_style.is_some() =>
+            {
+                Ok(Operand::Column(ident.value.clone()))
+            }
+            Expr::CompoundIdentifier(_) => Ok(Operand::Column(column_name(expr, "WHERE")?)),
+            Expr::Nested(inner) => self.operand(inner),
+            _ => self.value(expr, "a WHERE comparison").map(Operand::Value),
+        }
+    }
+}
+
+/// The operands of a left-deep chain `a op b op c ...` in textual order, found without recursion:
+/// sqlparser builds long `OR`/`AND` chains as left-deep trees that can be thousands deep.
+fn chain<'e>(expr: &'e Expr, op: &BinaryOperator) -> Vec<&'e Expr> {
+    let mut operands = Vec::new();
+    let mut current = expr;
+    loop {
+        match current {
+            Expr::BinaryOp {
+                left,
+                op: this,
+                right,
+            } if this == op => {
+                operands.push(&**right);
+                current = left;
+            }
+            other => {
+                operands.push(other);
+                break;
+            }
+        }
+    }
+    operands.reverse();
+    operands
+}
+
+/// A column reference: `Name`, `[Name]`, `"Name"` or `t.Name`.
+fn column_name(expr: &Expr, place: &str) -> Result<String> {
+    match expr {
+        Expr::Identifier(ident) => Ok(ident.value.clone()),
+        Expr::CompoundIdentifier(parts) => parts
+            .last()
+            .map(|p| p.value.clone())
+            .ok_or_else(|| not_supported(format!("an empty name in {place}"))),
+        other => Err(not_supported(format!(
+            "the expression `{}` in {place}; name columns directly",
+            masked(&other.to_string())
+        ))),
+    }
+}
+
+/// A non-negative whole number for LIMIT/OFFSET/TOP/FETCH.
+fn count(expr: &Expr, clause: &str) -> Result<usize> {
+    let text = match expr {
+        Expr::Value(v) => match &v.value {
+            ast::Value::Number(n, _) => Some(n.as_str()),
+            _ => None,
+        },
+        Expr::Nested(inner) => return count(inner, clause),
+        _ => None,
+    };
+    text.and_then(|t| t.parse::<usize>().ok())
+        .ok_or_else(|| Error::SqlSyntax {
+            message: format!(
+                "{clause} expects a non-negative whole number, found `{}`",
+                masked(&expr.to_string())
+            ),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(sql: &str) -> CallPlan {
+        match parse_statement(sql) {
+            Ok(Plan::Call(c)) => c,
+            other => panic!("{sql}: {other:?}"),
+        }
+    }
+
+    fn select(sql: &str) -> SelectPlan {
+        match parse_statement(sql) {
+            Ok(Plan::Select(s)) => s,
+            other => panic!("{sql}: {other:?}"),
+        }
+    }
+
+    fn err(sql: &str) -> String {
+        match parse_statement(sql) {
+            Err(e) => e.to_string(),
+            Ok(p) => panic!("{sql} parsed: {p:?}"),
+        }
+    }
+
+    fn text(s: &str) -> ValueExpr {
+        ValueExpr::Literal(Value::Text(s.into()))
+    }
+
+    fn arg(name: &str, value: ValueExpr) -> CallArg {
+        CallArg {
+            name: name.into(),
+            value,
+        }
+    }
+
+    #[test]
+    fn exec_forms() {
+        let expected = CallPlan {
+            procedure: "GetOAuthAuthorizationURL".into(),
+            args: vec![
+                arg("AuthMode", text("WEB")),
+                arg("CallbackURL", text("http://localhost:33333")),
+            ],
+        };
+        for sql in [
+            "EXEC GetOAuthAuthorizationURL @AuthMode = 'WEB', @CallbackURL = 'http://localhost:33333'",
+            "EXECUTE GetOAuthAuthorizationURL AuthMode='WEB', CallbackURL='http://localhost:33333';",
+            "exec [GetOAuthAuthorizationURL] @AuthMode = N'WEB',\n  @CallbackURL = 'http://localhost:33333'",
+            "EXEC dbo.GetOAuthAuthorizationURL @AuthMode = 'WEB', CallbackURL = 'http://localhost:33333'",
+            "EXECUTE GetOAuthAuthorizationURL(AuthMode = 'WEB', @CallbackURL = 'http://localhost:33333')",
+            "CALL GetOAuthAuthorizationURL(AuthMode = 'WEB', CallbackURL = 'http://localhost:33333')",
+            "EXEC \"GetOAuthAuthorizationURL\" @AuthMode = 'WEB', @CallbackURL = 'http://localhost:33333'",
+        ] {
+            assert_eq!(call(sql), expected, "{sql}");
+        }
+        assert_eq!(call("EXEC P").args, vec![]);
+        assert_eq!(call("CALL P").args, vec![]);
+        assert_eq!(call("CALL P()").args, vec![]);
+    }
+
+    #[test]
+    fn exec_values() {
+        let c =
+            call("EXEC P @a = 'it''s', @b = 42, @c = -1.5, @d = NULL, @e = ?, @f = @cb, @g = ?");
+        assert_eq!(
+            c.args,
+            vec![
+                arg("a", text("it's")),
+                arg("b", ValueExpr::Literal(Value::Number("42".into()))),
+                arg("c", ValueExpr::Literal(Value::Number("-1.5".into()))),
+                arg("d", ValueExpr::Literal(Value::Null)),
+                arg("e", ValueExpr::Positional(0)),
+                arg("f", ValueExpr::Named("cb".into())),
+                arg("g", ValueExpr::Positional(1)),
+            ]
+        );
+    }
+
+    #[test]
+    fn exec_rejections_name_the_text_but_not_string_values() {
+        let e = err("EXEC P 'positional-secret'");
+        assert!(
+            e.starts_with("not supported: positional argument #1 `'…'` of P"),
+            "{e}"
+        );
+        assert!(!e.contains("positional-secret"));
+        let e = err("EXEC P @a = 'x', 42");
+        assert!(e.contains("positional argument #2 `42`"), "{e}");
+        let e = err("EXEC P @a = 1 + 2");
+        assert!(
+            e.contains("the expression `1 + 2` as the value of parameter @a"),
+            "{e}"
+        );
+        let e = err("EXEC P @a = 'sec' + 'ret'");
+        assert!(e.contains("`'…' + '…'`") && !e.contains("sec"), "{e}");
+        let e = err("EXEC P @a = WEB");
+        assert!(e.contains("the bare word `WEB`"), "{e}");
+        let e = err("EXEC P @a = @v OUTPUT");
+        assert_eq!(e, "not supported: OUTPUT parameters");
+        let e = err("EXEC P @Verifier '1000.secret'");
+        assert_eq!(
+            e,
+            "SQL syntax error: Expected: end of statement, found: '…' at Line: 1, Column: 18"
+        );
+        let e = err("EXEC P @a = 'x' b = 'y'");
+        assert!(
+            e.starts_with("SQL syntax error: Expected: end of statement, found: b"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn select_forms() {
+        let s = select("SELECT * FROM sys_tables");
+        assert_eq!(s.table, "sys_tables");
+        assert_eq!(s.projection.items, vec![SelectItem::Wildcard]);
+        assert_eq!((s.filter, s.limit, s.offset), (None, None, 0));
+
+        let s = select(
+            "SELECT TOP 5 [Name], t.Value AS V FROM [sys_connection_props] AS t WHERE Name = 'x' ORDER BY Name DESC, Value",
+        );
+        assert_eq!(s.limit, Some(5));
+        assert_eq!(
+            s.projection.items,
+            vec![
+                SelectItem::Column {
+                    name: "Name".into(),
+                    alias: None
+                },
+                SelectItem::Column {
+                    name: "Value".into(),
+                    alias: Some("V".into())
+                },
+            ]
+        );
+        assert_eq!(
+            s.order_by,
+            vec![
+                SortKey {
+                    column: "Name".into(),
+                    descending: true,
+                    nulls_first: None
+                },
+                SortKey {
+                    column: "Value".into(),
+                    descending: false,
+                    nulls_first: None
+                },
+            ]
+        );
+        let s = select("SELECT a FROM t LIMIT 10 OFFSET 20");
+        assert_eq!((s.limit, s.offset), (Some(10), 20));
+
+        let s = select(
+            "SELECT a FROM t WHERE (a = ? OR NOT b LIKE 'x%') AND c IN (1, @p) AND d IS NOT NULL",
+        );
+        let Some(Predicate::And(terms)) = s.filter else {
+            panic!()
+        };
+        let [first, in_list, not_null] = terms.as_slice() else {
+            panic!("{terms:?}")
+        };
+        assert!(matches!(not_null, Predicate::IsNull { negated: true, .. }));
+        let Predicate::Or(alternatives) = first else {
+            panic!()
+        };
+        assert_eq!(alternatives.len(), 2);
+        assert!(matches!(alternatives[1], Predicate::Not(_)));
+        assert_eq!(
+            *in_list,
+            Predicate::InList {
+                expr: Operand::Column("c".into()),
+                list: vec![
+                    Operand::Value(ValueExpr::Literal(Value::Number("1".into()))),
+                    Operand::Value(ValueExpr::Named("p".into()))
+                ],
+                negated: false
+            }
+        );
+    }
+
+    #[test]
+    fn unsupported_constructs_are_named() {
+        for (sql, construct) in [
+            ("INSERT INTO t (a) VALUES (1)", "INSERT statements"),
+            ("UPDATE t SET a = 1", "UPDATE statements"),
+            ("DELETE FROM t", "DELETE statements"),
+            ("CREATE TABLE t (a INT)", "CREATE statements"),
+            ("SELECT * FROM a JOIN b ON a.x = b.x", "JOIN"),
+            ("SELECT * FROM a, b", "several tables in FROM (joins)"),
+            ("SELECT * FROM (SELECT * FROM t) x", "subqueries"),
+            ("SELECT * FROM t WHERE a IN (SELECT a FROM u)", "subqueries"),
+            ("SELECT DISTINCT a FROM t", "DISTINCT"),
+            ("SELECT a FROM t GROUP BY a", "GROUP BY"),
+            ("SELECT 1", "SELECT without FROM"),
+            ("SELECT a FROM t UNION SELECT a FROM u", "UNION of queries"),
+            (
+                "WITH x AS (SELECT a FROM t) SELECT a FROM x",
+                "WITH (common table expressions)",
+            ),
+            (
+                "SELECT COUNT(*) FROM t",
+                "the expression `COUNT(*)` in the select list",
+            ),
+            (
+                "SELECT a FROM t WHERE a + 1 = 2",
+                "the expression `a + 1` as the value of a WHERE comparison",
+            ),
+        ] {
+            let e = err(sql);
+            assert!(
+                e.starts_with(&format!("not supported: {construct}")),
+                "{sql}: {e}"
+            );
+        }
+        assert!(
+            err("SELEC 1")
+                .starts_with("SQL syntax error: Expected: an SQL statement, found: SELEC")
+        );
+        assert!(err("  ; -- nothing\n").starts_with("SQL syntax error: the SQL text is empty"));
+        assert!(err("SELECT a FROM t; SELECT b FROM t").contains("2 statements in one call"));
+        assert!(
+            err("SELECT a FROM t LIMIT 'x'").contains("LIMIT expects a non-negative whole number")
+        );
+    }
+
+    #[test]
+    fn scripts_split_at_semicolons_outside_literals_and_comments() {
+        let script = "SELECT a\nFROM t;  EXEC P @a = 'x;y'  ;\n-- c; d\n;\n/* e; */ EXEC Q";
+        assert_eq!(
+            split_statements(script).unwrap(),
+            ["SELECT a\nFROM t", "EXEC P @a = 'x;y'", "EXEC Q"]
+        );
+        assert_eq!(
+            split_statements("héllo ; wörld").unwrap(),
+            ["héllo", "wörld"]
+        );
+        assert_eq!(
+            split_statements("SELECT a\r\nFROM t;\r\nEXEC P\r\n").unwrap(),
+            ["SELECT a\r\nFROM t", "EXEC P"]
+        );
+        assert_eq!(
+            split_statements("SELECT a\rFROM t;\tEXEC P @a = 'x\ry';").unwrap(),
+            ["SELECT a\rFROM t", "EXEC P @a = 'x\ry'"]
+        );
+        assert!(
+            split_statements(" \n ;; -- only a comment")
+                .unwrap()
+                .is_empty()
+        );
+        assert!(split_statements("EXEC P @a = 'unterminated").is_err());
+    }
+
+    #[test]
+    fn long_and_or_chains_stay_flat() {
+        let sql = format!(
+            "SELECT a FROM t WHERE ({}) AND b = ?",
+            vec!["a = ?"; 20_000].join(" OR ")
+        );
+        let s = select(&sql);
+        let Some(Predicate::And(terms)) = &s.filter else {
+            panic!()
+        };
+        let Predicate::Or(alternatives) = &terms[0] else {
+            panic!()
+        };
+        assert_eq!(alternatives.len(), 20_000);
+        // Markers are numbered in textual order.
+        assert!(matches!(
+            &alternatives[19_999],
+            Predicate::Compare {
+                right: Operand::Value(ValueExpr::Positional(19_999)),
+                ..
+            }
+        ));
+        assert!(matches!(
+            &terms[1],
+            Predicate::Compare {
+                right: Operand::Value(ValueExpr::Positional(20_000)),
+                ..
+            }
+        ));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_text_never_panics_and_splits_into_substrings(text in "\\PC{0,80}") {
+            let _ = parse_statement(&text);
+            let _ = masked(&text);
+            if let Ok(parts) = split_statements(&text) {
+                for part in parts {
+                    proptest::prop_assert!(text.contains(&part), "{part:?} not in {text:?}");
+                }
+            }
+        }
+
+        #[test]
+        fn sql_shaped_text_never_panics(
+            words in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "EXEC", "CALL", "SELECT", "*", "FROM", "WHERE", "t", "@a", "=", "'x'", "N'y'",
+                    "?", ",", ";", "(", ")", "AND", "OR", "NOT", "IN", "LIKE", "IS", "NULL", "1",
+                    "-2", "ORDER", "BY", "LIMIT", "TOP", "--c\n", "\n",
+                ]),
+                0..25,
+            )
+        ) {
+            let text = words.join(" ");
+            let _ = parse_statement(&text);
+            let _ = split_statements(&text);
+        }
+    }
+
+    #[test]
+    fn masking_hides_string_contents() {
+        assert_eq!(masked("f('a''b', 2, N'c')"), "f('…', 2, N'…')");
+        assert_eq!(masked("'open"), "'");
+    }
+}
