@@ -235,23 +235,7 @@ fn push_chunk(statements: &mut Vec<Vec<TokenWithSpan>>, chunk: Vec<TokenWithSpan
 /// # Ok::<(), zohobooks_sql::Error>(())
 /// ```
 pub fn split_statements(script: &str) -> Result<Vec<String>> {
-    let line_starts: Vec<usize> = std::iter::once(0)
-        .chain(script.match_indices('\n').map(|(i, _)| i + 1))
-        .collect();
-    let offset = |loc: sqlparser::tokenizer::Location| -> usize {
-        let Some(&start) = usize::try_from(loc.line)
-            .ok()
-            .and_then(|l| l.checked_sub(1))
-            .and_then(|l| line_starts.get(l))
-        else {
-            return script.len();
-        };
-        let column = usize::try_from(loc.column).unwrap_or(1).saturating_sub(1);
-        script[start..]
-            .char_indices()
-            .nth(column)
-            .map_or(script.len(), |(i, _)| start + i)
-    };
+    let mut cursor = OffsetCursor::new(script);
     let mut out = Vec::new();
     for chunk in tokenized_statements(script)? {
         let meaningful: Vec<&TokenWithSpan> = chunk
@@ -261,11 +245,57 @@ pub fn split_statements(script: &str) -> Result<Vec<String>> {
         let (Some(first), Some(last)) = (meaningful.first(), meaningful.last()) else {
             continue;
         };
-        let start = offset(first.span.start);
-        let end = offset(last.span.end).max(start);
+        let start = cursor.offset(first.span.start);
+        let end = cursor.offset(last.span.end).max(start);
         out.push(script[start..end].trim().to_owned());
     }
     Ok(out)
+}
+
+/// Turns tokenizer locations (1-based line, 1-based column in characters) into byte offsets,
+/// for locations asked for in increasing order: one pass over the script however many
+/// statements it has. (Scanning from the line start for every location made a one-line script
+/// of 20 000 statements take minutes.)
+struct OffsetCursor<'s> {
+    script: &'s str,
+    byte: usize,
+    line: u64,
+    column: u64,
+}
+
+impl<'s> OffsetCursor<'s> {
+    fn new(script: &'s str) -> Self {
+        OffsetCursor {
+            script,
+            byte: 0,
+            line: 1,
+            column: 1,
+        }
+    }
+
+    fn offset(&mut self, loc: sqlparser::tokenizer::Location) -> usize {
+        if loc.line == 0 {
+            // sqlparser's "empty span".
+            return self.script.len();
+        }
+        if (loc.line, loc.column) < (self.line, self.column) {
+            *self = OffsetCursor::new(self.script);
+        }
+        // The tokenizer counts a '\n' as a new line and every other character as a column.
+        while (self.line, self.column) < (loc.line, loc.column) {
+            let Some(c) = self.script[self.byte..].chars().next() else {
+                return self.script.len();
+            };
+            self.byte += c.len_utf8();
+            if c == '\n' {
+                self.line += 1;
+                self.column = 1;
+            } else {
+                self.column += 1;
+            }
+        }
+        self.byte
+    }
 }
 
 /// Parses exactly one statement (a trailing `;` is allowed) into a [`Plan`].
@@ -287,6 +317,14 @@ pub fn parse_statement(sql: &str) -> Result<Plan> {
             message: "the SQL text is empty: expected EXEC ... or SELECT ...".into(),
         });
     };
+    if nesting_tokens(&tokens) <= NESTING_ON_CALLER_STACK {
+        return plan_tokens(tokens);
+    }
+    on_parser_stack(move || plan_tokens(tokens))
+}
+
+/// Parses one statement's tokens and plans it.
+fn plan_tokens(tokens: Vec<TokenWithSpan>) -> Result<Plan> {
     let dialect = dialect();
     let mut statements = Parser::new(&dialect)
         .with_tokens_with_locations(tokens)
@@ -300,6 +338,64 @@ pub fn parse_statement(sql: &str) -> Result<Plan> {
             message: "expected exactly one statement".into(),
         }),
     }
+}
+
+/// How many tokens of a statement can each open a level of recursion in sqlparser (and in
+/// planning): parentheses and brackets, prefix operators, and the keywords that start a nested
+/// query or expression.
+fn nesting_tokens(tokens: &[TokenWithSpan]) -> usize {
+    use sqlparser::keywords::Keyword;
+    tokens
+        .iter()
+        .filter(|t| match &t.token {
+            Token::LParen
+            | Token::LBracket
+            | Token::LBrace
+            | Token::Minus
+            | Token::Plus
+            | Token::Tilde
+            | Token::ExclamationMark => true,
+            Token::Word(w) => matches!(
+                w.keyword,
+                Keyword::NOT
+                    | Keyword::SELECT
+                    | Keyword::CASE
+                    | Keyword::EXISTS
+                    | Keyword::WITH
+                    | Keyword::INTERVAL
+            ),
+            _ => false,
+        })
+        .count()
+}
+
+/// Statements with at most this many [`nesting_tokens`] are parsed on the caller's stack.
+///
+/// sqlparser recurses once or more per nesting level and stops at 50 levels, but its frames are
+/// large: in a debug build 10 nested `NOT`s need about 1 MiB of stack and 5 nested subqueries
+/// about 2 MiB, more than a test or Tokio worker thread has (2 MiB). Up to 8 such tokens fit.
+const NESTING_ON_CALLER_STACK: usize = 8;
+
+/// Stack of the thread that parses deeper statements: enough for sqlparser's 50 levels in a
+/// debug build (about 8 MiB) with room to spare. It is reserved, not touched, until used.
+const PARSER_STACK_BYTES: usize = 32 << 20;
+
+/// Runs `work` on a scoped thread with a [`PARSER_STACK_BYTES`] stack, so a deeply nested
+/// statement gets a syntax error instead of overflowing the caller's stack (an abort).
+fn on_parser_stack(work: impl FnOnce() -> Result<Plan> + Send) -> Result<Plan> {
+    std::thread::scope(|scope| {
+        let handle = std::thread::Builder::new()
+            .name("zohobooks-sql-parser".into())
+            .stack_size(PARSER_STACK_BYTES)
+            .spawn_scoped(scope, work)
+            .map_err(|source| Error::Io {
+                context: "starting a thread to parse a deeply nested statement".into(),
+                source,
+            })?;
+        handle
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
 }
 
 /// sqlparser's message, with the contents of any string literal it quotes masked: the token it
@@ -1239,6 +1335,62 @@ mod tests {
             let _ = parse_statement(&text);
             let _ = split_statements(&text);
         }
+    }
+
+    #[test]
+    fn deep_nesting_is_a_syntax_error_not_a_stack_overflow() {
+        // Found by the bad-input corpus: 10 000 nested NOTs or subqueries overflowed the 2 MiB
+        // stack of a test thread (sqlparser stops at 50 levels, but its debug-build frames are
+        // large), which aborts the process.
+        for sql in [
+            format!("SELECT * FROM t WHERE {}1=1", "NOT ".repeat(10_000)),
+            format!(
+                "{}SELECT 1{}",
+                "SELECT * FROM (".repeat(5_000),
+                ")".repeat(5_000)
+            ),
+            format!(
+                "SELECT * FROM t WHERE {}1=1{}",
+                "(".repeat(10_000),
+                ")".repeat(10_000)
+            ),
+            format!("EXEC P @A = {}1", "-".repeat(10_000)),
+        ] {
+            let err = parse_statement(&sql).unwrap_err();
+            assert!(matches!(err, Error::SqlSyntax { .. }), "{err}");
+        }
+        // Nesting within the limit still parses, on either stack.
+        let shallow = "SELECT * FROM t WHERE NOT (a = 1)";
+        let deeper = format!(
+            "SELECT * FROM t WHERE {}a = 1{}",
+            "(".repeat(20),
+            ")".repeat(20)
+        );
+        assert!(
+            nesting_tokens(&tokenized_statements(shallow).unwrap()[0]) <= NESTING_ON_CALLER_STACK
+        );
+        assert!(
+            nesting_tokens(&tokenized_statements(&deeper).unwrap()[0]) > NESTING_ON_CALLER_STACK
+        );
+        assert!(matches!(parse_statement(shallow), Ok(Plan::Select(_))));
+        assert!(matches!(parse_statement(&deeper), Ok(Plan::Select(_))));
+    }
+
+    #[test]
+    fn splitting_many_statements_on_one_line_is_linear() {
+        // Found by the bad-input corpus: 20 000 statements on one line took minutes (every
+        // statement's offset was found by scanning from the start of the line).
+        let script = "SELECT * FROM sys_tables;".repeat(20_000);
+        let started = std::time::Instant::now();
+        let parts = split_statements(&script).unwrap();
+        assert_eq!(parts.len(), 20_000);
+        assert!(parts.iter().all(|p| p == "SELECT * FROM sys_tables"));
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        let multi_line = "SELECT 1;\n  SELECT 'é;x'\n ; -- c\nEXEC P @A = 'ü'";
+        assert_eq!(
+            split_statements(multi_line).unwrap(),
+            ["SELECT 1", "SELECT 'é;x'", "EXEC P @A = 'ü'"]
+        );
     }
 
     #[test]
