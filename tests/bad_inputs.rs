@@ -18,11 +18,14 @@ use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use zohobooks_sql::books::BooksClient;
+use zohobooks_sql::catalog::procedures::{ProcedureCall, validate};
 use zohobooks_sql::oauth::callback::parse_verifier;
 use zohobooks_sql::oauth::client::{Grant, parse_token_response};
 use zohobooks_sql::oauth::desktop::CallbackListener;
 use zohobooks_sql::oauth::http::HttpResponse;
 use zohobooks_sql::oauth::{TokenManager, TokenManagerOptions};
+use zohobooks_sql::sql::params::bind;
+use zohobooks_sql::sql::{Params, Plan, parse_statement, split_statements};
 use zohobooks_sql::{Config, Error};
 
 /// The state the listener cases wait for.
@@ -259,8 +262,13 @@ fn run_file(file: &str, minimum: usize, mut run: impl FnMut(&Case) -> Result<(),
         "{file} has {} cases, expected at least {minimum}",
         cases.len()
     );
+    // BAD_INPUT_CASE=<part of an id> runs only the matching cases (for debugging).
+    let only = std::env::var("BAD_INPUT_CASE").ok();
     let mut failures = Vec::new();
     for case in &cases {
+        if only.as_deref().is_some_and(|o| !case.label.contains(o)) {
+            continue;
+        }
         let case_started = Instant::now();
         if let Err(e) = run(case) {
             failures.push(format!("{}: {e}", case.label));
@@ -291,6 +299,34 @@ fn connection_strings() {
     run_file("connection_strings.jsonl", 60, |case| {
         let input = case.text("input");
         guarded(case, || Config::parse(&input))
+    });
+}
+
+// ---- SQL ----------------------------------------------------------------------------------------
+
+/// The SQL front end as a script runner uses it: split, then parse, bind (no values) and
+/// validate each statement; text with no statement goes to `parse_statement` for its error.
+/// Returns the validated calls (their Debug must not show secret arguments).
+fn sql_front_end(text: &str) -> zohobooks_sql::Result<Vec<ProcedureCall>> {
+    let statements = split_statements(text)?;
+    if statements.is_empty() {
+        parse_statement(text)?;
+    }
+    let mut calls = Vec::new();
+    for statement in &statements {
+        match bind(parse_statement(statement)?, &Params::new())? {
+            Plan::Call(call) => calls.push(validate(&call)?),
+            Plan::Select(_) => {}
+        }
+    }
+    Ok(calls)
+}
+
+#[test]
+fn sql() {
+    run_file("sql.jsonl", 40, |case| {
+        let input = case.text("input");
+        guarded(case, || sql_front_end(&input))
     });
 }
 
