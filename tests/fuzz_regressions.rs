@@ -6,9 +6,12 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
 use zohobooks_sql::Config;
+use zohobooks_sql::catalog::procedures::validate;
 use zohobooks_sql::oauth::callback::parse_verifier;
 use zohobooks_sql::oauth::client::{Grant, parse_token_response};
 use zohobooks_sql::oauth::http::HttpResponse;
+use zohobooks_sql::sql::params::bind;
+use zohobooks_sql::sql::{Params, Plan, parse_statement, split_statements};
 
 /// The checks of `fuzz/fuzz_targets/fuzz_connection_string.rs`.
 fn check_connection_string(data: &[u8]) {
@@ -77,6 +80,39 @@ fn check_token_response(data: &[u8]) {
     }
 }
 
+/// The checks of `fuzz/fuzz_targets/fuzz_sql.rs`.
+fn check_sql(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    sql_front_end(&text);
+    if let Ok(statements) = split_statements(&text) {
+        for statement in &statements {
+            sql_front_end(statement);
+        }
+    }
+}
+
+fn sql_front_end(sql: &str) {
+    let plan = match parse_statement(sql) {
+        Ok(plan) => plan,
+        Err(e) => {
+            let _ = (e.to_string(), format!("{e:?}"), e.hint());
+            return;
+        }
+    };
+    let _ = format!("{plan:?}");
+    match bind(plan, &Params::new()) {
+        Ok(Plan::Call(call)) => {
+            if let Err(e) = validate(&call) {
+                let _ = (e.to_string(), format!("{e:?}"));
+            }
+        }
+        Ok(Plan::Select(_)) => {}
+        Err(e) => {
+            let _ = (e.to_string(), format!("{e:?}"));
+        }
+    }
+}
+
 fn inputs(target: &str) -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
@@ -129,4 +165,9 @@ fn callback_inputs() {
 #[test]
 fn token_response_inputs() {
     replay("fuzz_token_response", check_token_response);
+}
+
+#[test]
+fn sql_inputs() {
+    replay("fuzz_sql", check_sql);
 }

@@ -461,8 +461,9 @@ fn secret_value_start(input: &str, pair_start: usize) -> Option<usize> {
 /// Builds a connection-string error with an excerpt around `offset`. Text from `mask_from` to the
 /// end of that segment is replaced by the mask, so no secret value is ever shown.
 ///
-/// The excerpt never reaches past the first `;` at or after `offset`: the pairs that follow
-/// may hold secrets (`Timeout=abc;OAuthClientSecret=...` must not show the secret).
+/// The excerpt never reaches past the first `;` of the pair: the pairs that follow may hold
+/// secrets (`Timeout=abc;OAuthClientSecret=...` must not show the secret), and so may text a
+/// quote swallowed (`ProxyUser=';OAuthAccessToken=...'x`).
 fn conn_err(
     input: &str,
     kind: ConnectionStringErrorKind,
@@ -471,8 +472,7 @@ fn conn_err(
     mask_from: Option<usize>,
 ) -> Error {
     let start = floor_char(input, pair_start.min(offset));
-    let from = floor_char(input, offset.max(start));
-    let end = input[from..].find(';').map_or(input.len(), |i| from + i);
+    let end = input[start..].find(';').map_or(input.len(), |i| start + i);
     let mut excerpt = match mask_from {
         Some(m) if m >= start => {
             let m = floor_char(input, m).min(end);
@@ -550,6 +550,7 @@ mod tests {
             "Scope='a;OAuthClientSecret=S3CRET-after",
             "Scope='a' b;OAuthRefreshToken=S3CRET-after",
             "CallbackURL=x;ProxyPassword=S3CRET-after",
+            "ProxyUser=';OAuthAccessToken=S3CRET-after'x",
         ] {
             let err = Config::parse(input).unwrap_err();
             for text in [err.to_string(), format!("{err:?}")] {
