@@ -314,7 +314,7 @@ impl ProcedureCall {
 /// Checks a parsed call against the catalog. Every bind marker must be bound already.
 pub fn validate(plan: &CallPlan) -> Result<ProcedureCall> {
     let spec = find_procedure(&plan.procedure).ok_or_else(|| Error::UnknownProcedure {
-        name: plan.procedure.clone(),
+        name: crate::sql::parse::clipped(&plan.procedure),
         known: PROCEDURES.iter().map(|p| p.name.to_owned()).collect(),
     })?;
     let mut args = BTreeMap::new();
@@ -323,7 +323,7 @@ pub fn validate(plan: &CallPlan) -> Result<ProcedureCall> {
             .param(&arg.name)
             .ok_or_else(|| Error::UnknownParameter {
                 procedure: spec.name.to_owned(),
-                name: arg.name.clone(),
+                name: crate::sql::parse::clipped(&arg.name),
                 known: spec.param_names(),
             })?;
         if args.contains_key(param.name) {

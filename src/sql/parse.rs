@@ -317,14 +317,33 @@ pub fn parse_statement(sql: &str) -> Result<Plan> {
             message: "the SQL text is empty: expected EXEC ... or SELECT ...".into(),
         });
     };
-    if nesting_tokens(&tokens) <= NESTING_ON_CALLER_STACK {
+    let chain = longest_chain(&tokens);
+    if chain > MAX_CHAIN {
+        return Err(not_supported(format!(
+            "more than {MAX_CHAIN} operators in a row ({chain}); split the statement"
+        )));
+    }
+    if nesting_tokens(&tokens) <= NESTING_ON_CALLER_STACK && chain <= MAX_PRINTED_CHAIN {
         return plan_tokens(tokens);
     }
     on_parser_stack(move || plan_tokens(tokens))
 }
 
+/// Longest operator chain accepted. sqlparser builds a chain as a tree as deep as the chain is
+/// long, and dropping it recurses that deep: chains beyond this would not fit even the parser
+/// thread's stack. (Long `AND`/`OR` chains in `WHERE` are planned flat, and 20 000 terms work.)
+const MAX_CHAIN: usize = 50_000;
+
 /// Parses one statement's tokens and plans it.
 fn plan_tokens(tokens: Vec<TokenWithSpan>) -> Result<Plan> {
+    let long_chains = longest_chain(&tokens) > MAX_PRINTED_CHAIN;
+    let previous = LONG_CHAINS.with(|f| f.replace(long_chains));
+    let plan = parse_and_plan(tokens);
+    LONG_CHAINS.with(|f| f.set(previous));
+    plan
+}
+
+fn parse_and_plan(tokens: Vec<TokenWithSpan>) -> Result<Plan> {
     let dialect = dialect();
     let mut statements = Parser::new(&dialect)
         .with_tokens_with_locations(tokens)
@@ -369,7 +388,8 @@ fn nesting_tokens(tokens: &[TokenWithSpan]) -> usize {
         .count()
 }
 
-/// Statements with at most this many [`nesting_tokens`] are parsed on the caller's stack.
+/// Statements with at most this many [`nesting_tokens`] (and no chain longer than
+/// [`MAX_PRINTED_CHAIN`]) are parsed on the caller's stack.
 ///
 /// sqlparser recurses once or more per nesting level and stops at 50 levels, but its frames are
 /// large: in a debug build 10 nested `NOT`s need about 1 MiB of stack and 5 nested subqueries
@@ -403,9 +423,100 @@ fn on_parser_stack(work: impl FnOnce() -> Result<Plan> + Send) -> Result<Plan> {
 fn parser_message(e: sqlparser::parser::ParserError) -> String {
     use sqlparser::parser::ParserError;
     match e {
-        ParserError::TokenizerError(m) | ParserError::ParserError(m) => masked(&m),
+        ParserError::TokenizerError(m) | ParserError::ParserError(m) => clipped(&masked(&m)),
         ParserError::RecursionLimitExceeded => "the statement is nested too deeply".into(),
     }
+}
+
+/// Longest SQL text quoted in a message: the statement itself can be megabytes long.
+const MAX_QUOTED_CHARS: usize = 200;
+
+/// `text` cut to [`MAX_QUOTED_CHARS`] in the middle, so that a trailing location survives.
+pub(crate) fn clipped(text: &str) -> String {
+    let count = text.chars().count();
+    if count <= MAX_QUOTED_CHARS {
+        return text.to_owned();
+    }
+    let head: String = text.chars().take(MAX_QUOTED_CHARS - 50).collect();
+    let tail: String = text.chars().skip(count - 40).collect();
+    format!("{head}…{tail}")
+}
+
+thread_local! {
+    /// Set while planning a statement with a long operator chain (see [`longest_chain`]).
+    static LONG_CHAINS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// A part of the statement for a message: printed (string literals masked, length clipped),
+/// unless the statement has a long operator chain. sqlparser builds `a + b + c ...` (any
+/// left-associative operator, `AND`/`OR` included) as a tree as deep as the chain is long, and
+/// printing it recurses that deep: 100 000 terms overflowed even a 32 MiB stack.
+fn shown(node: &impl std::fmt::Display) -> String {
+    if LONG_CHAINS.with(std::cell::Cell::get) {
+        return "… (a long chain of operators)".to_owned();
+    }
+    clipped(&masked(&node.to_string()))
+}
+
+/// Chains longer than this are never printed.
+const MAX_PRINTED_CHAIN: usize = 256;
+
+/// The longest run of infix operators between two separators (`,`, `;`) at one parenthesis
+/// depth: an upper bound on the depth of the left-deep trees sqlparser builds from them.
+fn longest_chain(tokens: &[TokenWithSpan]) -> usize {
+    use sqlparser::keywords::Keyword;
+    let mut runs: Vec<usize> = vec![0];
+    let mut longest = 0;
+    for t in tokens {
+        let is_operator = match &t.token {
+            Token::LParen | Token::LBracket => {
+                runs.push(0);
+                continue;
+            }
+            Token::RParen | Token::RBracket => {
+                if runs.len() > 1 {
+                    runs.pop();
+                }
+                continue;
+            }
+            Token::Comma | Token::SemiColon => {
+                if let Some(run) = runs.last_mut() {
+                    *run = 0;
+                }
+                continue;
+            }
+            Token::Word(w) => matches!(
+                w.keyword,
+                Keyword::AND
+                    | Keyword::OR
+                    | Keyword::XOR
+                    | Keyword::IS
+                    | Keyword::LIKE
+                    | Keyword::ILIKE
+                    | Keyword::IN
+                    | Keyword::BETWEEN
+                    | Keyword::COLLATE
+                    | Keyword::AT
+                    | Keyword::DIV
+                    | Keyword::MOD
+                    | Keyword::NOT
+            ),
+            Token::Whitespace(_) | Token::EOF => false,
+            Token::Number(..)
+            | Token::SingleQuotedString(_)
+            | Token::NationalStringLiteral(_)
+            | Token::DoubleQuotedString(_)
+            | Token::Placeholder(_)
+            | Token::Period => false,
+            // Every other symbol may be an operator.
+            _ => true,
+        };
+        if is_operator && let Some(run) = runs.last_mut() {
+            *run += 1;
+            longest = longest.max(*run);
+        }
+    }
+    longest
 }
 
 fn not_supported(construct: impl Into<String>) -> Error {
@@ -507,7 +618,7 @@ fn plan_statement(statement: Statement) -> Result<Plan> {
                             other => {
                                 return Err(not_supported(format!(
                                     "argument `{}` of CALL {procedure}; write name = value",
-                                    masked(&other.to_string())
+                                    shown(&other)
                                 )));
                             }
                         });
@@ -537,7 +648,10 @@ fn plan_statement(statement: Statement) -> Result<Plan> {
 fn object_name(name: &ObjectName) -> Result<String> {
     match name.0.last() {
         Some(ObjectNamePart::Identifier(ident)) => Ok(ident.value.clone()),
-        _ => Err(not_supported(format!("the name `{name}`"))),
+        _ => Err(not_supported(format!(
+            "the name `{}`",
+            clipped(&name.to_string())
+        ))),
     }
 }
 
@@ -557,7 +671,7 @@ impl Planner {
                 let Expr::Identifier(ident) = *left else {
                     return Err(not_supported(format!(
                         "argument `{}` of {procedure}: the left of = must be a parameter name",
-                        masked(&left.to_string())
+                        shown(&left)
                     )));
                 };
                 let name = ident.value.trim_start_matches('@').to_owned();
@@ -568,7 +682,7 @@ impl Planner {
             other => Err(not_supported(format!(
                 "positional argument #{} `{}` of {procedure}; pass arguments by name, e.g. @AuthMode = 'WEB'",
                 index + 1,
-                masked(&other.to_string())
+                shown(&other)
             ))),
         }
     }
@@ -590,16 +704,18 @@ impl Planner {
                 }
                 other => Err(not_supported(format!(
                     "the value `{}` for {place}; use a '...' string, a number, NULL, ? or @name",
-                    masked(&other.to_string())
+                    shown(&other)
                 ))),
             },
             Expr::Identifier(ident) if ident.value.starts_with('@') && ident.value.len() > 1 => {
                 Ok(ValueExpr::Named(ident.value[1..].to_owned()))
             }
-            Expr::Identifier(ident) if ident.quote_style.is_none() => Err(not_supported(format!(
-                "the bare word `{}` as the value of {place}; quote text values, e.g. '{}'",
-                ident.value, ident.value
-            ))),
+            Expr::Identifier(ident) if ident.quote_style.is_none() => {
+                let word = clipped(&ident.value);
+                Err(not_supported(format!(
+                    "the bare word `{word}` as the value of {place}; quote text values, e.g. '{word}'"
+                )))
+            }
             Expr::UnaryOp {
                 op: UnaryOperator::Minus,
                 expr,
@@ -614,7 +730,7 @@ impl Planner {
             Expr::Nested(inner) => self.value(inner, place),
             other => Err(not_supported(format!(
                 "the expression `{}` as the value of {place}; values are literals, ? or @name",
-                masked(&other.to_string())
+                shown(&other)
             ))),
         }
     }
@@ -687,16 +803,16 @@ impl Planner {
                 match &single.relation {
                     TableFactor::Table { name, args, .. } => {
                         if args.is_some() {
-                            return Err(not_supported(format!("table functions (`{name}(...)`)")));
+                            return Err(not_supported(format!(
+                                "table functions (`{}(...)`)",
+                                clipped(&name.to_string())
+                            )));
                         }
                         object_name(name)?
                     }
                     TableFactor::Derived { .. } => return Err(not_supported("subqueries")),
                     other => {
-                        return Err(not_supported(format!(
-                            "the FROM item `{}`",
-                            masked(&other.to_string())
-                        )));
+                        return Err(not_supported(format!("the FROM item `{}`", shown(&other))));
                     }
                 }
             }
@@ -719,7 +835,7 @@ impl Planner {
                 other => {
                     return Err(not_supported(format!(
                         "`{}` in the select list",
-                        masked(&other.to_string())
+                        shown(&other)
                     )));
                 }
             });
@@ -919,10 +1035,7 @@ impl Planner {
                 Predicate::Truth(self.operand(expr)?)
             }
             other => {
-                return Err(not_supported(format!(
-                    "`{}` in WHERE",
-                    masked(&other.to_string())
-                )));
+                return Err(not_supported(format!("`{}` in WHERE", shown(&other))));
             }
         })
     }
@@ -999,7 +1112,7 @@ fn column_name(expr: &Expr, place: &str) -> Result<String> {
             .ok_or_else(|| not_supported(format!("an empty name in {place}"))),
         other => Err(not_supported(format!(
             "the expression `{}` in {place}; name columns directly",
-            masked(&other.to_string())
+            shown(&other)
         ))),
     }
 }
@@ -1018,7 +1131,7 @@ fn count(expr: &Expr, clause: &str) -> Result<usize> {
         .ok_or_else(|| Error::SqlSyntax {
             message: format!(
                 "{clause} expects a non-negative whole number, found `{}`",
-                masked(&expr.to_string())
+                shown(&expr)
             ),
         })
 }
@@ -1374,6 +1487,36 @@ mod tests {
         );
         assert!(matches!(parse_statement(shallow), Ok(Plan::Select(_))));
         assert!(matches!(parse_statement(&deeper), Ok(Plan::Select(_))));
+    }
+
+    #[test]
+    fn long_operator_chains_are_not_printed_and_messages_stay_short() {
+        // Found by the bad-input corpus: `EXEC P @A = 1 + 1 + ...` with 100 000 terms
+        // overflowed even the 32 MiB parser stack while printing the expression for the error.
+        for sql in [
+            format!("EXEC P @A = 1{}", " + 1".repeat(100_000)),
+            format!("EXEC P @A = 1{}", " AND 1".repeat(100_000)),
+            format!("SELECT 1{} FROM t", " || 'x'".repeat(100_000)),
+        ] {
+            let err = parse_statement(&sql).unwrap_err();
+            assert!(matches!(err, Error::NotSupported { .. }), "{err}");
+            assert!(err.to_string().len() < 300, "{err}");
+        }
+        // Short chains are still shown.
+        let err = parse_statement("EXEC P @A = 1 + 2").unwrap_err();
+        assert!(err.to_string().contains("`1 + 2`"), "{err}");
+        // Megabyte-long words are clipped in messages.
+        for sql in [
+            format!("EXEC P @A = {}", "W".repeat(1_000_000)),
+            format!(
+                "SELECT * FROM t WHERE {} {}",
+                "z".repeat(1_000_000),
+                "y".repeat(10)
+            ),
+        ] {
+            let err = parse_statement(&sql).unwrap_err();
+            assert!(err.to_string().len() < 600, "{}", err.to_string().len());
+        }
     }
 
     #[test]
