@@ -101,7 +101,7 @@ impl Config {
                 return Err(conn_err(
                     input,
                     ConnectionStringErrorKind::UnknownProperty {
-                        name: pair.key.clone(),
+                        name: clipped_name(&pair.key),
                         suggestion,
                     },
                     pair.key_offset,
@@ -125,7 +125,7 @@ impl Config {
             let suggestion = properties::suggest(&name).map(str::to_owned);
             return Err(Error::ConnectionString {
                 kind: ConnectionStringErrorKind::UnknownProperty {
-                    name: name.clone(),
+                    name: clipped_name(&name),
                     suggestion,
                 },
                 offset: 0,
@@ -437,6 +437,15 @@ impl fmt::Debug for Config {
         }
         map.finish()
     }
+}
+
+/// An unknown key for a message: at most 64 characters (a key can be megabytes long).
+fn clipped_name(key: &str) -> String {
+    let mut out: String = key.chars().take(64).collect();
+    if key.chars().nth(64).is_some() {
+        out.push('…');
+    }
+    out
 }
 
 /// The platform default for `OAuthSettingsLocation`.
