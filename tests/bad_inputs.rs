@@ -32,6 +32,9 @@ use zohobooks_sql::{Config, Error};
 const LISTENER_STATE: &str = "st-bad-input";
 /// The access token of the Books connection; no API error may contain it.
 const BOOKS_ACCESS_TOKEN: &str = "S3CRET-books-access-token";
+/// Longest error message allowed: whatever the input's size, a message quotes only a bounded
+/// part of it.
+const MAX_MESSAGE_BYTES: usize = 4096;
 /// Longest a single network step of a case may take.
 const STEP_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -198,6 +201,13 @@ fn judge<T: Debug>(case: &Case, outcome: &zohobooks_sql::Result<T>) -> Result<()
             ];
             if let Some(s) = texts.iter().find_map(|t| leaked(&secrets, t)) {
                 return Err(format!("error shows (part of) secret {s}: {e}"));
+            }
+            if texts[0].len() > MAX_MESSAGE_BYTES {
+                return Err(format!(
+                    "the message is {} bytes long (at most {MAX_MESSAGE_BYTES}): {}",
+                    texts[0].len(),
+                    clip(&texts[0])
+                ));
             }
             let name = variant_name(e);
             if expect != "error" && name != expect {
