@@ -723,3 +723,283 @@ fn the_readme_command_lists_the_seeded_organizations() {
         );
     }
 }
+
+/// Secret values seen during a test, and outputs that must not contain any of them.
+#[derive(Default)]
+struct Secrets {
+    values: Vec<(String, String)>,
+    /// (label, text) that must be free of secrets.
+    clean: Vec<(String, String)>,
+}
+
+impl Secrets {
+    fn add(&mut self, what: &str, value: &str) {
+        if !value.is_empty() && !self.values.iter().any(|(_, v)| v == value) {
+            self.values.push((what.to_owned(), value.to_owned()));
+        }
+    }
+
+    /// Collects the tokens of a settings file.
+    fn add_settings(&mut self, path: &Path) {
+        let json = settings_json(path);
+        for field in ["access_token", "refresh_token"] {
+            if let Some(v) = json[field].as_str() {
+                self.add(field, v);
+            }
+        }
+    }
+
+    /// Collects every value of the token procedures' columns (and PKCEVerifier).
+    fn add_token_row(&mut self, run: &Run) {
+        for rows in run.json() {
+            for row in rows {
+                for column in ["OAuthAccessToken", "OAuthRefreshToken", "PKCEVerifier"] {
+                    if let Some(v) = row[column].as_str() {
+                        self.add(column, v);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Records a run whose stdout and stderr must both be clean.
+    fn check_all(&mut self, label: &str, run: &Run) {
+        self.clean
+            .push((format!("{label} stdout"), run.stdout.clone()));
+        self.check_stderr(label, run);
+    }
+
+    /// Records a run of a token procedure: its stdout is the procedure's result (tokens by
+    /// design), so only stderr must be clean.
+    fn check_stderr(&mut self, label: &str, run: &Run) {
+        self.clean
+            .push((format!("{label} stderr"), run.stderr.clone()));
+    }
+
+    fn assert_clean(&self) {
+        let mut leaks = Vec::new();
+        for (label, text) in &self.clean {
+            for (what, value) in &self.values {
+                if text.contains(value.as_str()) {
+                    leaks.push(format!("{what} appears in {label}"));
+                }
+            }
+        }
+        assert!(leaks.is_empty(), "secrets leaked: {leaks:#?}");
+    }
+}
+
+/// Logfile + Verbosity=5 through the web flow (with PKCE), an explicit and an implicit refresh,
+/// the headless flow, the desktop flow through a `$BROWSER` stand-in (GETANDREFRESH and
+/// `EXEC GetOAuthAccessToken` APP), and errors (a reused code, a bogus refresh token, a wrong
+/// client secret): no secret value appears in the log file, stderr, or stdout — except the
+/// stdout of the token procedures, whose result sets are the tokens (and the PKCE verifier)
+/// by design. The log does record the HTTP exchanges.
+#[test]
+fn logfile_at_verbosity_5_and_outputs_hold_no_secret_in_any_flow() {
+    let rt = runtime();
+    let sb = sandbox(&rt, true);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("zbsql.log");
+    let mut secrets = Secrets::default();
+    secrets.add("client secret", &sb.client_secret());
+    let logged = |extra: &str| {
+        conn_str(
+            &sb,
+            &format!("Logfile={};Verbosity=5;{extra}", log.display()),
+        )
+    };
+
+    // 1. The web flow with PKCE, through SQL.
+    let web = dir.path().join("web.json");
+    let conn = logged(&format!(
+        "InitiateOAuth=REFRESH;PKCE=true;OAuthSettingsLocation={}",
+        web.display()
+    ));
+    let callback = "http://localhost:33333/cb";
+    let run = zbsql(
+        &conn,
+        &[
+            "-c",
+            &format!(
+                "EXEC GetOAuthAuthorizationURL @AuthMode = 'WEB', @CallbackUrl = '{callback}', @State = 'st-1'"
+            ),
+        ],
+        &[],
+    );
+    run.assert_ok("authorization URL");
+    secrets.add_token_row(&run);
+    secrets.check_stderr("GetOAuthAuthorizationURL", &run);
+    let row = run.json()[0][0].clone();
+    let url = row["URL"].as_str().expect("URL").to_owned();
+    let pkce = row["PKCEVerifier"]
+        .as_str()
+        .expect("PKCEVerifier")
+        .to_owned();
+    let location = approve(&url);
+    secrets.add("code", &query_param(&location, "code").expect("code"));
+    let run = zbsql(
+        &conn,
+        &[
+            "-c",
+            &format!(
+                "EXEC GetOAuthAccessToken @AuthMode = 'WEB', @Verifier = '{location}', @CallbackUrl = '{callback}', @State = 'st-1', @PKCEVerifier = '{pkce}'"
+            ),
+        ],
+        &[],
+    );
+    run.assert_ok("web exchange");
+    secrets.add_token_row(&run);
+    secrets.check_stderr("GetOAuthAccessToken WEB", &run);
+    let run = zbsql(&conn, &["-c", "SELECT * FROM Organizations"], &[]);
+    assert_organizations(&run, "web SELECT");
+    secrets.check_all("web SELECT", &run);
+    secrets.add_settings(&web);
+
+    // 2. Refresh: explicit, then implicit after the sandbox expires the token.
+    let run = zbsql(&conn, &["-c", "EXEC RefreshOAuthAccessToken"], &[]);
+    run.assert_ok("RefreshOAuthAccessToken");
+    secrets.add_token_row(&run);
+    secrets.check_stderr("RefreshOAuthAccessToken", &run);
+    sb.expire_access_tokens();
+    let run = zbsql(&conn, &["-c", "SELECT * FROM Organizations"], &[]);
+    assert_organizations(&run, "implicit refresh");
+    secrets.check_all("implicit refresh", &run);
+    secrets.add_settings(&web);
+    assert_eq!(sb.count("token:refresh_token"), 2, "{:?}", sb.counters());
+
+    // 3. The headless flow: OAuthVerifier with a bare code.
+    let headless = dir.path().join("headless.json");
+    let (code, _) = fresh_code(&sb, "http://localhost:33333", "h");
+    secrets.add("code", &code);
+    let conn = logged(&format!(
+        "InitiateOAuth=REFRESH;OAuthSettingsLocation={};OAuthVerifier={code}",
+        headless.display()
+    ));
+    let run = zbsql(&conn, &["-c", "SELECT * FROM Organizations"], &[]);
+    assert_organizations(&run, "headless");
+    secrets.check_all("headless", &run);
+    secrets.add_settings(&headless);
+
+    // 4. The desktop flow through the $BROWSER stand-in: GETANDREFRESH, then EXEC ... APP.
+    let counter = dir.path().join("browser-runs.txt");
+    let landed = dir.path().join("landed.txt");
+    let browser = browser_stand_in(dir.path(), &counter, &landed);
+    let browser_env = browser.display().to_string();
+    let desktop = dir.path().join("desktop.json");
+    let conn = logged(&format!(
+        "InitiateOAuth=GETANDREFRESH;OAuthSettingsLocation={};CallbackURL=http://127.0.0.1:{}",
+        desktop.display(),
+        free_port()
+    ));
+    let run = zbsql(
+        &conn,
+        &["-c", "SELECT * FROM Organizations"],
+        &[("BROWSER", &browser_env)],
+    );
+    assert_organizations(&run, "desktop");
+    secrets.check_all("desktop", &run);
+    secrets.add_settings(&desktop);
+    let landed_url = std::fs::read_to_string(&landed).expect("the stand-in ran");
+    secrets.add("code", &query_param(&landed_url, "code").expect("code"));
+    let run = zbsql(
+        &conn,
+        &["-c", "EXEC GetOAuthAccessToken @AuthMode = 'APP'"],
+        &[("BROWSER", &browser_env)],
+    );
+    run.assert_ok("GetOAuthAccessToken APP");
+    secrets.add_token_row(&run);
+    secrets.check_stderr("GetOAuthAccessToken APP", &run);
+    let landed_url = std::fs::read_to_string(&landed).expect("the stand-in ran");
+    secrets.add("code", &query_param(&landed_url, "code").expect("code"));
+    assert_eq!(lines_in(&counter), 2);
+
+    // 5. Errors: a reused code (connection string and procedure), a bogus refresh token, a
+    // wrong client secret.
+    let reused = logged(&format!(
+        "InitiateOAuth=REFRESH;OAuthSettingsLocation={};OAuthVerifier={code}",
+        dir.path().join("reused.json").display()
+    ));
+    let run = zbsql(&reused, &["-c", "SELECT * FROM Organizations"], &[]);
+    assert_eq!(run.status.code(), Some(1), "{}", run.stderr);
+    assert!(run.stderr.contains("invalid_code"), "{}", run.stderr);
+    secrets.check_all("reused OAuthVerifier", &run);
+    let off = logged("InitiateOAuth=OFF");
+    let run = zbsql(
+        &off,
+        &[
+            "-c",
+            &format!(
+                "EXEC GetOAuthAccessToken @AuthMode = 'WEB', @Verifier = '{code}', @CallbackUrl = 'http://localhost:33333'"
+            ),
+        ],
+        &[],
+    );
+    assert_eq!(run.status.code(), Some(1), "{}", run.stderr);
+    assert!(run.stderr.contains("invalid_code"), "{}", run.stderr);
+    secrets.check_all("reused Verifier", &run);
+    let bogus = "1000.0123456789abcdef0123456789abcdef.fedcba9876543210fedcba9876543210";
+    secrets.add("bogus refresh token", bogus);
+    let run = zbsql(
+        &off,
+        &[
+            "-c",
+            &format!("EXEC RefreshOAuthAccessToken @OAuthRefreshToken = '{bogus}'"),
+        ],
+        &[],
+    );
+    assert_eq!(run.status.code(), Some(1), "{}", run.stderr);
+    assert!(run.stderr.contains("invalid_code"), "{}", run.stderr);
+    secrets.check_all("bogus refresh token", &run);
+    let wrong_secret = "0000000000wrong-client-secret0000000000";
+    secrets.add("wrong client secret", wrong_secret);
+    let (code, _) = fresh_code(&sb, "http://localhost:33333", "w");
+    secrets.add("code", &code);
+    let wrong = format!(
+        "AccountsServer={};OAuthClientId={};OAuthClientSecret={wrong_secret};Logfile={};Verbosity=5;InitiateOAuth=REFRESH;OAuthSettingsLocation={};OAuthVerifier={code}",
+        sb.base_url(),
+        sb.client_id(),
+        log.display(),
+        dir.path().join("wrong.json").display()
+    );
+    let run = zbsql(&wrong, &["-c", "SELECT * FROM Organizations"], &[]);
+    assert_eq!(run.status.code(), Some(1), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("invalid_client_secret"),
+        "{}",
+        run.stderr
+    );
+    secrets.check_all("wrong client secret", &run);
+
+    // The log: HTTP lines for the token endpoint and Books, and no secret.
+    let text = std::fs::read_to_string(&log).expect("log file");
+    secrets.clean.push(("the log file".into(), text.clone()));
+    let http_lines: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("HTTP exchange"))
+        .collect();
+    let has = |method: &str, path: &str, status: &str| {
+        http_lines
+            .iter()
+            .any(|l| l.contains(method) && l.contains(path) && l.contains(status))
+    };
+    assert!(
+        has("method=\"POST\"", "/oauth/v2/token", "status=200"),
+        "{text}"
+    );
+    assert!(
+        has("method=\"GET\"", "/books/v3/organizations", "status=200"),
+        "{text}"
+    );
+    // The implicit refresh of step 2 began with Books rejecting the expired token.
+    assert!(
+        has("method=\"GET\"", "/books/v3/organizations", "status=401"),
+        "{text}"
+    );
+    assert!(
+        secrets.values.len() >= 12,
+        "too few secrets collected: {:?}",
+        secrets.values.iter().map(|(w, _)| w).collect::<Vec<_>>()
+    );
+    secrets.assert_clean();
+}
