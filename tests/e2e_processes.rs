@@ -327,26 +327,65 @@ fn mode(path: &Path) -> u32 {
 }
 
 /// Writes the `$BROWSER` stand-in: it appends a line to `counter`, records the URL it ended at in
-/// `landed`, and fetches the URL following redirects (curl when present, else python3).
+/// `landed`, and fetches the URL following redirects with curl when present, else python3, else
+/// this test binary re-invoked (`fetch_helper_child`). `ZB_E2E_FETCHER=self` forces the last.
 fn browser_stand_in(dir: &Path, counter: &Path, landed: &Path) -> PathBuf {
     let path = dir.join("browser.sh");
+    let this_test = std::env::current_exe().expect("test executable");
     let script = format!(
         r#"#!/bin/sh
 echo run >> '{counter}'
-if command -v curl >/dev/null 2>&1; then
+if [ "$ZB_E2E_FETCHER" != self ] && command -v curl >/dev/null 2>&1; then
   curl --noproxy '*' -s -L --max-time 30 -o /dev/null -w '%{{url_effective}}' "$1" > '{landed}'
-else
+elif [ "$ZB_E2E_FETCHER" != self ] && command -v python3 >/dev/null 2>&1; then
   python3 -c 'import sys, urllib.request
 r = urllib.request.urlopen(sys.argv[1], timeout=30)
 open(sys.argv[2], "w").write(r.geturl())' "$1" '{landed}'
+else
+  ZB_E2E_FETCH_URL="$1" ZB_E2E_FETCH_OUT='{landed}' '{exe}' --exact fetch_helper_child --test-threads 1 -q >/dev/null 2>&1
 fi
 "#,
         counter = counter.display(),
-        landed = landed.display()
+        landed = landed.display(),
+        exe = this_test.display()
     );
     std::fs::write(&path, script).expect("write stand-in");
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
     path
+}
+
+/// The stand-in's fetcher when neither curl nor python3 exists: this test binary, re-run with
+/// `ZB_E2E_FETCH_URL` set, follows the redirects and writes the final URL to `ZB_E2E_FETCH_OUT`.
+/// Does nothing in a normal test run.
+#[test]
+fn fetch_helper_child() {
+    let (Ok(url), Ok(out)) = (
+        std::env::var("ZB_E2E_FETCH_URL"),
+        std::env::var("ZB_E2E_FETCH_OUT"),
+    ) else {
+        return;
+    };
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let landed = rt.block_on(async {
+        let client = reqwest::Client::builder()
+            .no_proxy()
+            .timeout(Duration::from_secs(30))
+            .redirect(reqwest::redirect::Policy::limited(10))
+            .build()
+            .expect("client");
+        client
+            .get(&url)
+            .send()
+            .await
+            .expect("GET")
+            .url()
+            .to_string()
+    });
+    std::fs::write(out, landed).expect("write the final URL");
 }
 
 fn lines_in(path: &Path) -> usize {
