@@ -90,6 +90,7 @@ impl Run {
 /// A running zbsql, killed when dropped.
 struct Proc {
     child: Option<Child>,
+    stdin: Option<std::process::ChildStdin>,
     stdout: Option<std::thread::JoinHandle<String>>,
     stderr_lines: mpsc::Receiver<String>,
     stderr_done: Option<std::thread::JoinHandle<()>>,
@@ -99,6 +100,16 @@ struct Proc {
 /// Starts `zbsql --format json <args>` with the connection string in `ZBSQL_CONNECTION` (so it is
 /// neither on the command line nor in any output) and `envs`.
 fn spawn(conn: &str, args: &[&str], envs: &[(&str, &str)]) -> Proc {
+    spawn_with_stdin(conn, args, envs, Stdio::null())
+}
+
+/// Starts `zbsql --format json` that reads its script from stdin, which the test writes later
+/// with [`Proc::send_script`]: a start barrier for processes that must run "at the same time".
+fn spawn_reading_stdin(conn: &str, envs: &[(&str, &str)]) -> Proc {
+    spawn_with_stdin(conn, &[], envs, Stdio::piped())
+}
+
+fn spawn_with_stdin(conn: &str, args: &[&str], envs: &[(&str, &str)], stdin: Stdio) -> Proc {
     let mut cmd = Command::new(ZBSQL);
     cmd.arg("--format")
         .arg("json")
@@ -114,13 +125,14 @@ fn spawn(conn: &str, args: &[&str], envs: &[(&str, &str)]) -> Proc {
         .env_remove("http_proxy")
         .env_remove("https_proxy")
         .env_remove("all_proxy")
-        .stdin(Stdio::null())
+        .stdin(stdin)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     for (k, v) in envs {
         cmd.env(k, v);
     }
     let mut child = cmd.spawn().expect("spawn zbsql");
+    let stdin = child.stdin.take();
     let mut out = child.stdout.take().expect("stdout");
     let stdout = std::thread::spawn(move || {
         let mut s = String::new();
@@ -139,6 +151,7 @@ fn spawn(conn: &str, args: &[&str], envs: &[(&str, &str)]) -> Proc {
     });
     Proc {
         child: Some(child),
+        stdin,
         stdout: Some(stdout),
         stderr_lines: rx,
         stderr_done: Some(stderr_done),
@@ -147,6 +160,13 @@ fn spawn(conn: &str, args: &[&str], envs: &[(&str, &str)]) -> Proc {
 }
 
 impl Proc {
+    /// Writes the script to the child's stdin and closes it.
+    fn send_script(&mut self, sql: &str) {
+        use std::io::Write;
+        let mut stdin = self.stdin.take().expect("spawned with a piped stdin");
+        stdin.write_all(sql.as_bytes()).expect("write the script");
+    }
+
     /// Waits for a stderr line starting with `prefix` and returns the rest of it.
     fn wait_for_stderr(&mut self, prefix: &str, within: Duration) -> String {
         let deadline = Instant::now() + within;
@@ -412,9 +432,15 @@ fn seed_settings(sb: &SandboxHandle, settings: &Path) -> Value {
     settings_json(settings)
 }
 
-/// Starts `n` zbsql processes at once and returns their runs.
+/// Starts `n` zbsql processes, lets them open their connections, then hands all of them `sql`
+/// at once (through stdin) and returns their runs.
 fn run_together(n: usize, conn: &str, sql: &str, envs: &[(&str, &str)]) -> Vec<Run> {
-    let procs: Vec<Proc> = (0..n).map(|_| spawn(conn, &["-c", sql], envs)).collect();
+    let mut procs: Vec<Proc> = (0..n).map(|_| spawn_reading_stdin(conn, envs)).collect();
+    // Connection::open sends nothing; give the processes a moment to reach the stdin read.
+    std::thread::sleep(Duration::from_millis(300));
+    for proc in &mut procs {
+        proc.send_script(sql);
+    }
     procs.into_iter().map(Proc::finish).collect()
 }
 
