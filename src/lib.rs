@@ -38,3 +38,8 @@ pub use sql::{Params, Value};
 #[cfg(doctest)]
 #[doc = include_str!("../docs/sql.md")]
 pub struct SqlDocs;
+
+/// The Rust example of README.md, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDocs;

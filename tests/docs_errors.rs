@@ -16,6 +16,12 @@ fn every_error_variant_is_documented() {
         .map(|l| l.split(|c: char| !c.is_alphanumeric()).next().unwrap())
         .collect();
     assert!(variants.len() >= 20, "parsed variants: {variants:?}");
-    let missing: Vec<&&str> = variants.iter().filter(|v| !doc.contains(&format!("`Error::{v}`"))).collect();
-    assert!(missing.is_empty(), "docs/errors.md does not document: {missing:?}");
+    let missing: Vec<&&str> = variants
+        .iter()
+        .filter(|v| !doc.contains(&format!("`Error::{v}`")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "docs/errors.md does not document: {missing:?}"
+    );
 }
