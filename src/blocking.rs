@@ -66,6 +66,16 @@ impl Connection {
         })
     }
 
+    /// Opens a connection with a configuration and [`crate::connection::ConnectOptions`].
+    pub fn open_with_options(
+        config: Config,
+        options: crate::connection::ConnectOptions,
+    ) -> Result<Connection> {
+        let runtime = runtime()?;
+        let inner = runtime.block_on(crate::Connection::open_with_options(config, options))?;
+        Ok(Connection { inner, runtime })
+    }
+
     fn block_on<T>(&self, future: impl Future<Output = Result<T>>) -> Result<T> {
         refuse_inside_runtime()?;
         match &self.runtime {

@@ -75,28 +75,14 @@ pub struct ConditionalRequirement {
     pub equals: &'static str,
 }
 
-/// Requirements that depend on other arguments: the web flow needs the redirect URI (and, for
-/// the token exchange, the verifier) in the call itself.
-pub static CONDITIONAL_REQUIREMENTS: &[ConditionalRequirement] = &[
-    ConditionalRequirement {
-        procedure: "GetOAuthAuthorizationURL",
-        parameter: "CallbackUrl",
-        when: "AuthMode",
-        equals: "WEB",
-    },
-    ConditionalRequirement {
-        procedure: "GetOAuthAccessToken",
-        parameter: "CallbackUrl",
-        when: "AuthMode",
-        equals: "WEB",
-    },
-    ConditionalRequirement {
-        procedure: "GetOAuthAccessToken",
-        parameter: "Verifier",
-        when: "AuthMode",
-        equals: "WEB",
-    },
-];
+/// Requirements that depend on other arguments: the web flow's token exchange needs the verifier
+/// in the call itself. (CallbackUrl is never required: it defaults to the CallbackURL property.)
+pub static CONDITIONAL_REQUIREMENTS: &[ConditionalRequirement] = &[ConditionalRequirement {
+    procedure: "GetOAuthAccessToken",
+    parameter: "Verifier",
+    when: "AuthMode",
+    equals: "WEB",
+}];
 
 const AUTH_MODE: ParamSpec = ParamSpec {
     name: "AuthMode",
@@ -155,7 +141,7 @@ pub static PROCEDURES: &[ProcedureSpec] = &[
         params: &[
             AUTH_MODE,
             ParamSpec {
-                description: "The redirect URI registered for the app; Zoho sends the user back to it. Required when AuthMode is WEB; otherwise the connection's CallbackURL.",
+                description: "The redirect URI registered for the app; Zoho sends the user back to it. Defaults to the connection's CallbackURL.",
                 ..CALLBACK_URL_BASE
             },
             SCOPE,
@@ -179,7 +165,7 @@ pub static PROCEDURES: &[ProcedureSpec] = &[
                 description: "The code Zoho returned to the callback URL after the user consented (the whole callback URL is accepted too). Required when AuthMode is WEB.",
             },
             ParamSpec {
-                description: "The redirect URI used to obtain the Verifier; must match the app's registered redirect URI. Required when AuthMode is WEB.",
+                description: "The redirect URI used to obtain the Verifier; must equal the one in the authorization URL. Defaults to the connection's CallbackURL.",
                 ..CALLBACK_URL_BASE
             },
             SCOPE,
