@@ -73,7 +73,10 @@ impl Connection {
     ) -> Result<Connection> {
         let runtime = runtime()?;
         let inner = runtime.block_on(crate::Connection::open_with_options(config, options))?;
-        Ok(Connection { inner, runtime })
+        Ok(Connection {
+            inner,
+            runtime: Some(runtime),
+        })
     }
 
     fn block_on<T>(&self, future: impl Future<Output = Result<T>>) -> Result<T> {

@@ -463,14 +463,16 @@ mod tests {
             "invalid value for parameter 'AuthMode' of GetOAuthAuthorizationURL: expected one of APP, WEB"
         );
 
-        let e = check("EXEC GetOAuthAuthorizationURL @AuthMode = 'WEB'").unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "missing required parameter 'CallbackUrl' for GetOAuthAuthorizationURL"
-        );
+        // CallbackUrl defaults to the connection's CallbackURL, so WEB needs only the verifier.
+        assert!(check("EXEC GetOAuthAuthorizationURL @AuthMode = 'WEB'").is_ok());
         let e = check("EXEC GetOAuthAccessToken @AuthMode = 'WEB', @CallbackUrl = 'http://x'")
             .unwrap_err();
-        assert!(e.to_string().contains("'Verifier'"), "{e}");
+        assert_eq!(
+            e.to_string(),
+            "missing required parameter 'Verifier' for GetOAuthAccessToken"
+        );
+        // In APP mode (the default) the verifier is optional: the desktop flow obtains one.
+        assert!(check("EXEC GetOAuthAccessToken").is_ok());
     }
 
     #[test]
