@@ -463,7 +463,7 @@ mod tests {
             "invalid value for parameter 'AuthMode' of GetOAuthAuthorizationURL: expected one of APP, WEB"
         );
 
-        // CallbackUrl defaults to the connection's CallbackURL, so WEB needs only the verifier.
+        // CallbackUrl defaults to the CallbackURL property; the web exchange needs a Verifier.
         assert!(check("EXEC GetOAuthAuthorizationURL @AuthMode = 'WEB'").is_ok());
         let e = check("EXEC GetOAuthAccessToken @AuthMode = 'WEB', @CallbackUrl = 'http://x'")
             .unwrap_err();
