@@ -471,6 +471,8 @@ mod tests {
             e.to_string(),
             "missing required parameter 'Verifier' for GetOAuthAccessToken"
         );
+        // In APP mode (the default) the verifier is optional: the desktop flow obtains one.
+        assert!(check("EXEC GetOAuthAccessToken").is_ok());
     }
 
     #[test]
