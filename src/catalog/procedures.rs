@@ -147,7 +147,8 @@ pub static PROCEDURES: &[ProcedureSpec] = &[
             SCOPE,
             STATE,
         ],
-        result_columns: &["URL"],
+        // PKCEVerifier is returned only when the PKCE property is true.
+        result_columns: &["URL", "PKCEVerifier"],
     },
     ProcedureSpec {
         name: "GetOAuthAccessToken",
