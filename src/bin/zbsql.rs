@@ -21,8 +21,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, ValueEnum};
-use sqlparser::dialect::MsSqlDialect;
-use sqlparser::tokenizer::{Token, Tokenizer};
 use zohobooks_sql::arrow::array::RecordBatch;
 use zohobooks_sql::blocking::Connection;
 use zohobooks_sql::{Error, ResultSet};
@@ -399,18 +397,9 @@ Commands:
   .format table|csv|json  change the output format
   .quit / .exit           leave (Ctrl-D works too; Ctrl-C clears the current statement)";
 
-/// Whether `buffer` holds complete statements: its last token (outside strings and comments) is
-/// `;`. An unterminated string or comment is incomplete.
+/// Whether `buffer` holds complete statements (it ends with `;` outside literals and comments).
 fn statement_complete(buffer: &str) -> bool {
-    let dialect = MsSqlDialect {};
-    match Tokenizer::new(&dialect, buffer).tokenize() {
-        Ok(tokens) => tokens
-            .iter()
-            .rev()
-            .find(|t| !matches!(t, Token::Whitespace(_)))
-            .is_some_and(|t| *t == Token::SemiColon),
-        Err(_) => false,
-    }
+    zohobooks_sql::sql::ends_with_statement_terminator(buffer)
 }
 
 /// What a dot-command asks for.

@@ -147,7 +147,8 @@ pub static PROCEDURES: &[ProcedureSpec] = &[
             SCOPE,
             STATE,
         ],
-        result_columns: &["URL"],
+        // PKCEVerifier is returned only when the PKCE property is true.
+        result_columns: &["URL", "PKCEVerifier"],
     },
     ProcedureSpec {
         name: "GetOAuthAccessToken",
@@ -471,6 +472,8 @@ mod tests {
             e.to_string(),
             "missing required parameter 'Verifier' for GetOAuthAccessToken"
         );
+        // In APP mode (the default) the verifier is optional: the desktop flow obtains one.
+        assert!(check("EXEC GetOAuthAccessToken").is_ok());
     }
 
     #[test]

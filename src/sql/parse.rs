@@ -268,6 +268,28 @@ pub fn split_statements(script: &str) -> Result<Vec<String>> {
     Ok(out)
 }
 
+/// Whether `text` ends a statement: its last token outside string literals and comments is `;`.
+/// An unterminated literal or comment is not complete. Interactive front ends use this to
+/// decide when to run what was typed.
+///
+/// ```
+/// use zohobooks_sql::sql::ends_with_statement_terminator as complete;
+///
+/// assert!(complete("SELECT *\nFROM sys_tables;  -- done"));
+/// assert!(!complete("EXEC P @a = 'x;"));
+/// ```
+pub fn ends_with_statement_terminator(text: &str) -> bool {
+    let dialect = dialect();
+    match Tokenizer::new(&dialect, text).tokenize() {
+        Ok(tokens) => tokens
+            .iter()
+            .rev()
+            .find(|t| !matches!(t, Token::Whitespace(_)))
+            .is_some_and(|t| *t == Token::SemiColon),
+        Err(_) => false,
+    }
+}
+
 /// Parses exactly one statement (a trailing `;` is allowed) into a [`Plan`].
 ///
 /// Several statements are rejected: run them with
