@@ -313,3 +313,41 @@ fn stored_procedures_md_examples_run_against_the_sandbox() {
         "only {compared} examples had an expected output"
     );
 }
+
+/// The Rust snippet of docs/stored-procedures.md (binding the verifier), compiled and run.
+#[test]
+fn stored_procedures_md_binding_snippet_works() {
+    let run = DocRun::new();
+    let authorization = run
+        .conn
+        .execute(
+            "EXEC GetOAuthAuthorizationURL @AuthMode = 'WEB', @CallbackUrl = 'http://localhost:8080/zoho/callback'",
+        )
+        .expect("authorization URL");
+    let callback = run.approve(&authorization.value(0, "URL").expect("URL"));
+    let conn = open(&run.sb, "InitiateOAuth=OFF");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let refresh_token = rt.block_on(async {
+        let conn = conn.as_async();
+        // --- as in the document ---
+        use zohobooks_sql::Params;
+
+        let tokens = conn
+            .execute_with(
+                "EXEC GetOAuthAccessToken @AuthMode = 'WEB', @Verifier = ?, @CallbackUrl = @cb",
+                &Params::new()
+                    .bind(callback.as_str())
+                    .set("cb", "http://localhost:8080/zoho/callback"),
+            )
+            .await?;
+        let refresh_token = tokens.value(0, "OAuthRefreshToken");
+        // ---
+        Ok::<_, zohobooks_sql::Error>(refresh_token)
+    });
+    let refresh_token = refresh_token.expect("the bound exchange succeeds");
+    assert!(refresh_token.is_some_and(|t| t.starts_with("1000.")));
+    assert_eq!(run.sb.count("token:authorization_code"), 1);
+}
