@@ -878,6 +878,17 @@ impl Planner {
 
     fn operand(&mut self, expr: &Expr) -> Result<Operand> {
         match expr {
+            // The MsSql dialect reads TRUE and FALSE as identifiers; unquoted, they are the
+            // boolean literals (a column named so can be written [true]).
+            Expr::Identifier(ident)
+                if ident.quote_style.is_none()
+                    && (ident.value.eq_ignore_ascii_case("true")
+                        || ident.value.eq_ignore_ascii_case("false")) =>
+            {
+                Ok(Operand::Value(ValueExpr::Literal(Value::Boolean(
+                    ident.value.eq_ignore_ascii_case("true"),
+                ))))
+            }
             Expr::Identifier(ident)
                 if !ident.value.starts_with('@') || ident.quote_style.is_some() =>
             {
