@@ -24,7 +24,8 @@ use crate::sql::Params;
 #[derive(Debug)]
 pub struct Connection {
     inner: crate::Connection,
-    runtime: tokio::runtime::Runtime,
+    /// Always `Some` until dropped; taken in `Drop` so the runtime can shut down without blocking.
+    runtime: Option<tokio::runtime::Runtime>,
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -59,12 +60,33 @@ impl Connection {
     pub fn open_with_config(config: Config) -> Result<Connection> {
         let runtime = runtime()?;
         let inner = runtime.block_on(crate::Connection::open_with_config(config))?;
-        Ok(Connection { inner, runtime })
+        Ok(Connection {
+            inner,
+            runtime: Some(runtime),
+        })
+    }
+
+    /// Opens a connection with a configuration and [`crate::connection::ConnectOptions`].
+    pub fn open_with_options(
+        config: Config,
+        options: crate::connection::ConnectOptions,
+    ) -> Result<Connection> {
+        let runtime = runtime()?;
+        let inner = runtime.block_on(crate::Connection::open_with_options(config, options))?;
+        Ok(Connection {
+            inner,
+            runtime: Some(runtime),
+        })
     }
 
     fn block_on<T>(&self, future: impl Future<Output = Result<T>>) -> Result<T> {
         refuse_inside_runtime()?;
-        self.runtime.block_on(future)
+        match &self.runtime {
+            Some(runtime) => runtime.block_on(future),
+            None => Err(Error::NotSupported {
+                construct: "a blocking connection that is being dropped".into(),
+            }),
+        }
     }
 
     /// The connection's configuration.
@@ -90,5 +112,33 @@ impl Connection {
     /// Runs a script. See [`crate::Connection::execute_script`].
     pub fn execute_script(&self, sql: &str) -> Result<Vec<ResultSet>> {
         self.block_on(self.inner.execute_script(sql))
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        // Dropping a runtime blocks (and panics inside an async context); this does neither.
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_to_block_inside_a_runtime_and_drops_cleanly_there() {
+        let conn = Connection::open("").unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let err = conn.execute("SELECT * FROM sys_tables").unwrap_err();
+            assert!(err.to_string().contains("inside an async runtime"), "{err}");
+            assert!(Connection::open("").is_err());
+            drop(conn); // must not panic
+        });
     }
 }

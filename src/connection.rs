@@ -25,11 +25,18 @@ use std::sync::Arc;
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 
-use crate::catalog::procedures::{ProcedureCall, validate};
+use crate::books::{BooksClient, organizations};
+use crate::catalog::procedures::{ArgValue, ProcedureCall, validate};
 use crate::catalog::{self, system_tables};
 use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::oauth::desktop::{BrowserLauncher, DesktopLogin};
+use crate::oauth::pkce::RandomSource;
+use crate::oauth::{
+    Clock, ExchangeRequest, InteractiveLogin, TokenManager, TokenManagerOptions, TokenSet,
+};
 use crate::result::ResultSet;
+use crate::secret::{PkceVerifier, RefreshToken};
 use crate::sql::params::bind;
 use crate::sql::{Params, Plan, parse_statement, select, split_statements};
 
@@ -39,10 +46,53 @@ pub struct Connection {
     inner: Arc<Inner>,
 }
 
-/// The connection's state. `call_procedure` and `scan` are the two seams where the OAuth engine
-/// and the Books tables plug in.
+/// The connection's state. `call_procedure` and `scan` are the two places where statements meet
+/// the OAuth engine and the Books tables.
 struct Inner {
     config: Config,
+    tokens: Arc<TokenManager>,
+}
+
+/// How a connection obtains tokens beyond what the connection string says: the browser login,
+/// the clock and the randomness. The defaults are the real ones (the system browser, the system
+/// clock, the OS's randomness); tests and `zbsql --sandbox` replace them.
+#[derive(Clone, Default)]
+pub struct ConnectOptions {
+    oauth: TokenManagerOptions,
+}
+
+impl fmt::Debug for ConnectOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConnectOptions")
+            .field("oauth", &self.oauth)
+            .finish()
+    }
+}
+
+impl ConnectOptions {
+    /// The default options.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The interactive login used by `GETANDREFRESH` and `EXEC GetOAuthAccessToken` in APP mode
+    /// (default: the desktop flow with the system browser; `OpenBrowser=false` only prints the URL).
+    pub fn interactive_login(mut self, login: Arc<dyn InteractiveLogin>) -> Self {
+        self.oauth.interactive = Some(login);
+        self
+    }
+
+    /// The clock used for token expiry.
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.oauth.clock = clock;
+        self
+    }
+
+    /// The randomness used for `state` and PKCE verifiers.
+    pub fn random(mut self, random: Arc<dyn RandomSource>) -> Self {
+        self.oauth.random = random;
+        self
+    }
 }
 
 impl fmt::Debug for Connection {
@@ -62,9 +112,28 @@ impl Connection {
 
     /// Opens a connection with an already validated configuration.
     pub async fn open_with_config(config: Config) -> Result<Connection> {
+        Self::open_with_options(config, ConnectOptions::default()).await
+    }
+
+    /// Opens a connection with a configuration and [`ConnectOptions`]. Opening sends no request
+    /// and touches no file but the `Logfile`: tokens are obtained by the first statement that
+    /// needs one.
+    pub async fn open_with_options(config: Config, options: ConnectOptions) -> Result<Connection> {
+        crate::logging::init(&config)?;
+        let mut oauth = options.oauth;
+        if oauth.interactive.is_none() {
+            oauth.interactive = Some(Arc::new(DesktopLogin::new(BrowserLauncher::System)));
+        }
+        let tokens = Arc::new(TokenManager::new(&config, oauth));
+        tracing::info!(initiate_oauth = ?config.initiate_oauth(), "connection opened");
         Ok(Connection {
-            inner: Arc::new(Inner { config }),
+            inner: Arc::new(Inner { config, tokens }),
         })
+    }
+
+    /// The connection's token manager (for programs that manage tokens themselves).
+    pub fn token_manager(&self) -> &Arc<TokenManager> {
+        &self.inner.tokens
     }
 
     /// The connection's configuration.
@@ -110,13 +179,65 @@ impl Inner {
         }
     }
 
-    /// Runs a validated stored-procedure call.
-    ///
-    /// The OAuth engine is wired in here; until then every procedure reports so honestly.
+    /// Runs a validated stored-procedure call through the OAuth engine.
     async fn call_procedure(&self, call: ProcedureCall) -> Result<ResultSet> {
-        Err(Error::NotImplemented {
-            what: format!("{}: the OAuth engine is not wired in yet", call.spec.name),
-        })
+        tracing::info!(procedure = call.spec.name, "calling stored procedure");
+        // Only values the call gave explicitly: the engine falls back to the connection's
+        // properties (CallbackURL, Scope, AccountsServer) for the rest.
+        let given = |name: &str| match call.get(name) {
+            Some(ArgValue::Text(t)) => Some(t.as_str()),
+            _ => None,
+        };
+        match call.spec.name {
+            "GetOAuthAuthorizationURL" => {
+                let url = self.tokens.authorization_url(
+                    given("CallbackUrl"),
+                    given("Scope"),
+                    given("State"),
+                )?;
+                match url.pkce_verifier {
+                    Some(verifier) => ResultSet::from_utf8_row(
+                        &["URL", "PKCEVerifier"],
+                        vec![Some(url.url), Some(verifier.expose_secret().to_owned())],
+                    ),
+                    None => ResultSet::from_utf8_row(&["URL"], vec![Some(url.url)]),
+                }
+            }
+            "GetOAuthAccessToken" => {
+                let verifier = call.secret("Verifier");
+                let tokens = if verifier.is_none() && call.text("AuthMode") == Some("APP") {
+                    self.tokens.login_interactively().await?
+                } else {
+                    let pkce = call
+                        .secret("PKCEVerifier")
+                        .map(|s| PkceVerifier::new(s.expose_secret()));
+                    self.tokens
+                        .exchange_code(ExchangeRequest {
+                            verifier,
+                            callback_url: given("CallbackUrl"),
+                            state: given("State"),
+                            accounts_server: given("AccountsServer"),
+                            pkce_verifier: pkce.as_ref(),
+                            scope: given("Scope"),
+                        })
+                        .await?
+                };
+                token_row(tokens)
+            }
+            "RefreshOAuthAccessToken" => {
+                let refresh = call
+                    .secret("OAuthRefreshToken")
+                    .map(|s| RefreshToken::new(s.expose_secret()));
+                token_row(
+                    self.tokens
+                        .refresh_with(refresh, given("AccountsServer"))
+                        .await?,
+                )
+            }
+            other => Err(Error::NotImplemented {
+                what: format!("the stored procedure {other}"),
+            }),
+        }
     }
 
     /// The rows of `table`: system tables here, Zoho Books tables (later) by one arm each.
@@ -126,7 +247,16 @@ impl Inner {
             return Ok((spec.schema(), vec![batch]));
         }
         match catalog::find_table(table) {
-            // A registered Books table without a scan arm yet.
+            Some(spec) if spec.name == "Organizations" => {
+                let rows = BooksClient::new(self.tokens.clone())
+                    .organizations()
+                    .await?;
+                Ok((
+                    organizations::schema(),
+                    vec![organizations::to_record_batch(&rows)?],
+                ))
+            }
+            // A registered Books table without a scan arm.
             Some(spec) => Err(Error::NotImplemented {
                 what: format!("reading the {} table", spec.name),
             }),
@@ -136,4 +266,28 @@ impl Inner {
             }),
         }
     }
+}
+
+/// The one-row result of the token procedures: OAuthAccessToken, OAuthRefreshToken, ExpiresIn,
+/// AccountsServer, ApiDomain (all Utf8, as CData's).
+fn token_row(tokens: TokenSet) -> Result<ResultSet> {
+    ResultSet::from_utf8_row(
+        &[
+            "OAuthAccessToken",
+            "OAuthRefreshToken",
+            "ExpiresIn",
+            "AccountsServer",
+            "ApiDomain",
+        ],
+        vec![
+            Some(tokens.access_token.expose_secret().to_owned()),
+            tokens
+                .refresh_token
+                .as_ref()
+                .map(|t| t.expose_secret().to_owned()),
+            tokens.expires_in.map(|e| e.to_string()),
+            Some(tokens.accounts_server),
+            Some(tokens.api_domain),
+        ],
+    )
 }

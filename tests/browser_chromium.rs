@@ -1,7 +1,9 @@
 //! The desktop flow in a real browser: headless Chromium, driven over the W3C WebDriver protocol
 //! (chromedriver), opens the sandbox's consent page (not auto-approving), a click on Accept or
 //! Deny sends it to the connector's loopback listener. The accepted code is then exchanged at
-//! the sandbox's token endpoint and the token used for a Books call, to prove it is real.
+//! the sandbox's token endpoint and the token used for a Books call, to prove it is real; and a
+//! `Connection` with InitiateOAuth=GETANDREFRESH runs the whole flow for its
+//! `SELECT * FROM Organizations` with Chromium as its browser.
 //!
 //! Skips with a printed reason when /usr/bin/chromium or /usr/bin/chromedriver is missing,
 //! unless `CI` is set: then their absence is a failure. Screenshots go to
@@ -12,15 +14,16 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use serde_json::{Value, json};
-use zohobooks_sql::Error;
+use zohobooks_sql::connection::ConnectOptions;
 use zohobooks_sql::oauth::desktop::{BrowserLauncher, DesktopLogin};
 use zohobooks_sql::oauth::{CallbackParams, InteractiveLogin, LoginRequest};
 use zohobooks_sql::sandbox::{Sandbox, SandboxHandle};
+use zohobooks_sql::{Config, Connection, Error};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -265,6 +268,38 @@ impl Session {
     }
 }
 
+/// What a person does in the browser: open `url`, look at the consent page, click `button`
+/// (`accept` or `deny`), and wait for the connector's result page. Returns the final URL and
+/// page source. Screenshots `<shot_prefix>-consent.png` and `<shot_prefix>-result.png`.
+async fn act_as_person(
+    session: &Session,
+    url: &str,
+    button: &str,
+    shot_prefix: &str,
+) -> (String, String) {
+    session.navigate(url).await;
+    let consent = session
+        .wait_for_text("id=\"accept\"", Duration::from_secs(30))
+        .await;
+    assert!(consent.contains("id=\"deny\""), "{consent}");
+    session
+        .screenshot(&format!("{shot_prefix}-consent.png"))
+        .await;
+    session.click(&format!("#{button}")).await;
+    let expected = if button == "accept" {
+        "Authorization complete"
+    } else {
+        "Authorization failed"
+    };
+    let source = session
+        .wait_for_text(expected, Duration::from_secs(30))
+        .await;
+    session
+        .screenshot(&format!("{shot_prefix}-result.png"))
+        .await;
+    (session.current_url().await, source)
+}
+
 /// What one consent run produced.
 struct ConsentRun {
     outcome: zohobooks_sql::Result<CallbackParams>,
@@ -310,27 +345,7 @@ async fn run_consent(sandbox: &SandboxHandle, button: &str, shot_prefix: &str) -
     let person = async {
         let url = url_rx.recv().await.expect("the flow opened the browser");
         assert_eq!(url, authorization_url);
-        session.navigate(&url).await;
-        let consent = session
-            .wait_for_text("id=\"accept\"", Duration::from_secs(30))
-            .await;
-        assert!(consent.contains("id=\"deny\""), "{consent}");
-        session
-            .screenshot(&format!("{shot_prefix}-consent.png"))
-            .await;
-        session.click(&format!("#{button}")).await;
-        let expected = if button == "accept" {
-            "Authorization complete"
-        } else {
-            "Authorization failed"
-        };
-        let source = session
-            .wait_for_text(expected, Duration::from_secs(30))
-            .await;
-        session
-            .screenshot(&format!("{shot_prefix}-result.png"))
-            .await;
-        (session.current_url().await, source)
+        act_as_person(&session, &url, button, shot_prefix).await
     };
     let (outcome, (final_url, final_source)) =
         tokio::time::timeout(Duration::from_secs(120), async {
@@ -457,5 +472,92 @@ fn chromium_deny_on_the_consent_page_is_access_denied() {
             0,
             "no token request"
         );
+    });
+}
+
+/// The whole desktop flow as a user meets it: a `Connection` with InitiateOAuth=GETANDREFRESH
+/// and no token runs `SELECT * FROM Organizations`; its DesktopLogin hands the authorization URL
+/// to Chromium; a click on Accept on the sandbox's consent page sends Chromium to the
+/// connection's listener; the statement then returns the organizations. The next statement uses
+/// the saved token (no second login).
+#[test]
+fn chromium_accept_then_the_connections_statement_succeeds() {
+    if !browser_available() {
+        return;
+    }
+    let _one = ONE_BROWSER.lock().unwrap_or_else(|p| p.into_inner());
+    runtime().block_on(async {
+        let sandbox = Sandbox::builder()
+            .auto_approve(false)
+            .start()
+            .await
+            .expect("sandbox");
+        let driver = ChromeDriver::start().await;
+        let session = Session::start(&driver).await;
+        let port = common::free_localhost_port().await;
+        let callback = format!("http://localhost:{port}");
+        let config = Config::parse(&format!(
+            "AccountsServer={};OAuthClientId={};OAuthClientSecret={};InitiateOAuth=GETANDREFRESH;\
+             OAuthSettingsLocation=memory://chromium-accept;CallbackURL={callback};OAuthBrowserTimeout=90",
+            sandbox.base_url(),
+            sandbox.client_id(),
+            sandbox.client_secret()
+        ))
+        .expect("connection string");
+        let (url_tx, mut url_rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+        let login = DesktopLogin::new(BrowserLauncher::custom(move |url| {
+            url_tx
+                .send(url.to_owned())
+                .map_err(|_| "the browser driver is gone".to_owned())
+        }))
+        .cancel_on_ctrl_c(false);
+        let conn = Connection::open_with_options(
+            config,
+            ConnectOptions::new().interactive_login(Arc::new(login)),
+        )
+        .await
+        .expect("open");
+
+        let person = async {
+            let url = url_rx.recv().await.expect("the connection opened the browser");
+            assert!(url.starts_with(&sandbox.base_url()), "{url}");
+            act_as_person(&session, &url, "accept", "connection-accept").await
+        };
+        let (result, (final_url, final_source)) =
+            tokio::time::timeout(Duration::from_secs(120), async {
+                tokio::join!(conn.execute("SELECT * FROM Organizations"), person)
+            })
+            .await
+            .expect("browser flow within 120 s");
+        session.close().await;
+        drop(driver);
+        let rs = result.expect("SELECT * FROM Organizations after Accept");
+        let names: Vec<Option<String>> = (0..rs.num_rows()).map(|r| rs.value(r, "Name")).collect();
+        assert_eq!(
+            names,
+            [
+                Some("Zillum Sandbox Inc.".to_owned()),
+                Some("Kestrel Traders GmbH".to_owned()),
+                Some("Empty Ledger Pvt Ltd".to_owned())
+            ]
+        );
+        assert!(final_url.starts_with(&callback), "{final_url}");
+        assert!(final_source.contains("You may close this window"));
+        assert_eq!(sandbox.count("auth"), 1, "{:?}", sandbox.counters());
+        assert_eq!(sandbox.count("auth:consent"), 1);
+        assert_eq!(sandbox.count("token:authorization_code"), 1);
+        common::assert_port_released(&callback, port).await;
+
+        // The token is kept: the next statement needs no browser.
+        let again = tokio::time::timeout(
+            Duration::from_secs(30),
+            conn.execute("SELECT OrganizationId FROM Organizations WHERE IsDefaultOrg = 'true'"),
+        )
+        .await
+        .expect("second statement within 30 s")
+        .expect("second statement");
+        assert_eq!(again.value(0, "OrganizationId").as_deref(), Some("10234695"));
+        assert_eq!(sandbox.count("auth"), 1, "no second login");
+        assert_eq!(sandbox.count("token:authorization_code"), 1);
     });
 }

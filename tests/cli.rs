@@ -105,7 +105,7 @@ fn json_format_prints_one_array_per_line() {
             "-c",
             "SELECT Name, DefaultValue, IsSecret FROM sys_connection_props WHERE Name IN ('Scope', 'OAuthVerifier')",
             "-c",
-            "SELECT * FROM sys_tables WHERE TableType = 'TABLE'",
+            "SELECT * FROM sys_tables WHERE TableType = 'VIEW'",
         ],
         &[],
         "",
@@ -218,16 +218,34 @@ fn a_failing_statement_stops_the_run_with_status_1() {
          hint: SELECT * FROM sys_procedures lists the procedures\n"
     );
 
-    // A statement that validates but cannot run yet fails the same way, without a hint.
+    // A call that validates but that the OAuth engine cannot run fails the same way.
     let out = zbsql(
         &["-c", "EXEC GetOAuthAuthorizationURL @AuthMode = 'APP'"],
         &[],
         "",
     );
     assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).starts_with("error: OAuthClientId is not set;"),
+        "{}",
+        stderr(&out)
+    );
+    // ... and runs once the connection string has what it needs.
+    let out = zbsql(
+        &[
+            "OAuthClientId=1000.CLI",
+            "--format",
+            "json",
+            "-c",
+            "EXEC GetOAuthAuthorizationURL @AuthMode = 'APP', @State = 'abc'",
+        ],
+        &[],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(
-        stderr(&out),
-        "error: not implemented yet: GetOAuthAuthorizationURL: the OAuth engine is not wired in yet\n"
+        stdout(&out),
+        "[{\"URL\":\"https://accounts.zoho.com/oauth/v2/auth?client_id=1000.CLI&response_type=code&redirect_uri=http%3A%2F%2Flocalhost%3A33333&scope=ZohoBooks.fullaccess.all&access_type=offline&prompt=consent&state=abc\"}]\n"
     );
 
     // Errors in stdin scripts and syntax errors count too.

@@ -9,6 +9,13 @@
 //!   (`'text'`, numbers, `NULL`, `secret:'text'` for a secret) to the `?` / `@name` markers of the
 //!   SQL on the following lines, which runs through `execute_with`.
 //!
+//! Scripts that use `control substitution on` can refer to a Zoho sandbox that the harness runs
+//! on 127.0.0.1 for the whole run: `$SANDBOX_URL` (accounts server and API domain),
+//! `$SANDBOX_CLIENT_ID`, `$SANDBOX_CLIENT_SECRET` and `$SANDBOX_REFRESH_TOKEN` (a refresh token
+//! the sandbox minted). Interactive (browser) logins fail at once: there is no browser here.
+//! `HOME` and `XDG_CONFIG_HOME` point to a temporary directory, so the default token file is
+//! never the user's.
+//!
 //! A record holding several statements runs through `execute_script`; its result sets must have
 //! the same number of columns and their rows are returned one after the other.
 //!
@@ -19,15 +26,21 @@
 //! Regenerate expected output: `cargo test --test sqllogictests -- --complete` is not wired;
 //! edit the scripts by hand.
 
+use std::future::Future;
 use std::path::Path;
+use std::pin::Pin;
+use std::sync::{Arc, OnceLock};
 
 use sqllogictest::{
     ColumnType, DB, DBOutput, Runner, harness::Failed, harness::Trial, strict_column_validator,
 };
 use zohobooks_sql::arrow::datatypes::DataType;
 use zohobooks_sql::blocking::Connection;
+use zohobooks_sql::connection::ConnectOptions;
+use zohobooks_sql::oauth::{CallbackParams, InteractiveLogin, LoginRequest};
+use zohobooks_sql::sandbox::{Sandbox, SandboxHandle};
 use zohobooks_sql::secret::SecretString;
-use zohobooks_sql::{Params, ResultSet, Value};
+use zohobooks_sql::{Config, Params, ResultSet, Value};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Kind {
@@ -97,15 +110,38 @@ impl From<zohobooks_sql::Error> for EngineError {
     }
 }
 
+/// Stands in for the browser, which does not exist here: every interactive login fails at once
+/// instead of opening a window and waiting.
+struct NoBrowser;
+
+impl InteractiveLogin for NoBrowser {
+    fn login<'a>(
+        &'a self,
+        _request: LoginRequest,
+    ) -> Pin<Box<dyn Future<Output = zohobooks_sql::Result<CallbackParams>> + Send + 'a>> {
+        Box::pin(async {
+            Err(zohobooks_sql::Error::DesktopFlow {
+                message: "no browser in the sqllogictest harness".into(),
+            })
+        })
+    }
+}
+
+fn open(conn_str: &str) -> Result<Connection, EngineError> {
+    let options = ConnectOptions::new().interactive_login(Arc::new(NoBrowser));
+    Ok(Connection::open_with_options(
+        Config::parse(conn_str)?,
+        options,
+    )?)
+}
+
 struct Engine {
     conn: Connection,
 }
 
 impl Engine {
     fn new() -> Result<Engine, EngineError> {
-        Ok(Engine {
-            conn: Connection::open("")?,
-        })
+        Ok(Engine { conn: open("")? })
     }
 }
 
@@ -197,7 +233,7 @@ impl DB for Engine {
     fn run(&mut self, sql: &str) -> Result<DBOutput<Kind>, EngineError> {
         let trimmed = sql.trim();
         if let Some(conn_str) = trimmed.strip_prefix(".open") {
-            self.conn = Connection::open(conn_str.trim())?;
+            self.conn = open(conn_str.trim())?;
             return Ok(DBOutput::StatementComplete(0));
         }
         let results: Vec<ResultSet> = if let Some(rest) = trimmed.strip_prefix(".params") {
@@ -246,16 +282,51 @@ impl DB for Engine {
     }
 }
 
+/// What the scripts may refer to with `$NAME`.
+static SANDBOX_VARS: OnceLock<Vec<(&'static str, String)>> = OnceLock::new();
+
 fn run_file(path: &Path) -> Result<(), Failed> {
     let mut runner = Runner::new(|| async { Engine::new() });
     runner.with_column_validator(strict_column_validator);
+    for (name, value) in SANDBOX_VARS.get().into_iter().flatten() {
+        runner.set_var(name.to_string(), value.clone());
+    }
     runner
         .run_file(path)
         .map_err(|e| Failed::from(e.display(false).to_string()))?;
     Ok(())
 }
 
+/// Starts the sandbox on a runtime of its own; both must live until the tests end.
+fn start_sandbox() -> (tokio::runtime::Runtime, SandboxHandle) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("sandbox runtime");
+    let sandbox = runtime
+        .block_on(Sandbox::builder().auto_approve(true).start())
+        .expect("start the sandbox");
+    let (_, refresh_token) = sandbox.mint_tokens("ZohoBooks.fullaccess.all");
+    SANDBOX_VARS
+        .set(vec![
+            ("SANDBOX_URL", sandbox.base_url()),
+            ("SANDBOX_CLIENT_ID", sandbox.client_id()),
+            ("SANDBOX_CLIENT_SECRET", sandbox.client_secret()),
+            ("SANDBOX_REFRESH_TOKEN", refresh_token),
+        ])
+        .expect("set once");
+    (runtime, sandbox)
+}
+
 fn main() {
+    let home = tempfile::tempdir().expect("temporary HOME");
+    // SAFETY: no other thread exists yet.
+    unsafe {
+        std::env::set_var("HOME", home.path());
+        std::env::set_var("XDG_CONFIG_HOME", home.path().join(".config"));
+    }
+    let (_runtime, _sandbox) = start_sandbox();
     let mut tests = Vec::new();
     for entry in sqllogictest::harness::glob("tests/slt/**/*.slt").expect("valid glob pattern") {
         let path = entry.expect("readable test directory");
@@ -263,5 +334,8 @@ fn main() {
         tests.push(Trial::test(name, move || run_file(&path)));
     }
     assert!(!tests.is_empty(), "no .slt files under tests/slt");
-    sqllogictest::harness::run(&sqllogictest::harness::Arguments::from_args(), tests).exit();
+    let conclusion =
+        sqllogictest::harness::run(&sqllogictest::harness::Arguments::from_args(), tests);
+    drop(home);
+    conclusion.exit();
 }

@@ -21,8 +21,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, ValueEnum};
-use sqlparser::dialect::MsSqlDialect;
-use sqlparser::tokenizer::{Token, Tokenizer};
 use zohobooks_sql::arrow::array::RecordBatch;
 use zohobooks_sql::blocking::Connection;
 use zohobooks_sql::{Error, ResultSet};
@@ -65,8 +63,13 @@ struct Cli {
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
 
-    // `--sandbox` (connect to an in-process sandbox with ready-made credentials) is added here by
-    // the integration of the OAuth engine; it needs the engine to be useful.
+    /// Start a local Zoho emulator in this process (auto-approving logins) and connect to it:
+    /// AccountsServer, OAuthClientId, OAuthClientSecret, CallbackURL (a free loopback port),
+    /// OAuthSettingsLocation=memory://sandbox and InitiateOAuth=GETANDREFRESH are filled in unless
+    /// CONNECTION sets them, and the "browser" is an in-process HTTP client.
+    #[arg(long)]
+    sandbox: bool,
+
     /// Run a local Zoho emulator (accounts server + Books API) on ADDR until Ctrl-C, printing a
     /// ready-to-paste connection string. ADDR must be a loopback address.
     #[arg(
@@ -139,8 +142,14 @@ fn main() -> ExitCode {
     }
 
     let conn_str = cli.connection.as_deref().unwrap_or("");
-    let conn = match Connection::open(conn_str) {
-        Ok(conn) => conn,
+    let opened = if cli.sandbox {
+        open_with_sandbox(conn_str)
+    } else {
+        Connection::open(conn_str).map(|conn| (conn, None))
+    };
+    // The sandbox (when any) serves until the end of main.
+    let (conn, _sandbox) = match opened {
+        Ok(opened) => opened,
         Err(e) if looks_like_sql(conn_str) => {
             eprintln!("error: {e}");
             eprintln!(
@@ -204,6 +213,79 @@ fn serve_sandbox(addr: SocketAddr) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// An in-process sandbox and the runtime that serves it, kept alive while statements run.
+#[cfg(feature = "sandbox")]
+struct InProcessSandbox {
+    _handle: zohobooks_sql::sandbox::SandboxHandle,
+    _runtime: tokio::runtime::Runtime,
+}
+
+#[cfg(not(feature = "sandbox"))]
+struct InProcessSandbox;
+
+/// `--sandbox`: starts an auto-approving sandbox and opens a connection to it, filling in what the
+/// user's connection string leaves unset.
+#[cfg(feature = "sandbox")]
+fn open_with_sandbox(conn_str: &str) -> Result<(Connection, Option<InProcessSandbox>), Error> {
+    use std::sync::Arc;
+    use zohobooks_sql::connection::ConnectOptions;
+    use zohobooks_sql::oauth::desktop::{BrowserLauncher, DesktopLogin};
+
+    let io_error = |context: &str| {
+        let context = context.to_owned();
+        move |source| Error::Io { context, source }
+    };
+    let mut config = zohobooks_sql::Config::parse(conn_str)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .map_err(io_error("starting the sandbox's runtime"))?;
+    let handle = runtime
+        .block_on(
+            zohobooks_sql::sandbox::Sandbox::builder()
+                .auto_approve(true)
+                .start(),
+        )
+        .map_err(io_error("starting the sandbox"))?;
+    // A free loopback port for the callback listener.
+    let callback_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map_err(io_error("finding a free port for the callback"))?
+        .port();
+    let defaults = [
+        ("AccountsServer", handle.base_url()),
+        ("OAuthClientId", handle.client_id()),
+        ("OAuthClientSecret", handle.client_secret()),
+        ("CallbackURL", format!("http://127.0.0.1:{callback_port}")),
+        ("OAuthSettingsLocation", "memory://sandbox".to_owned()),
+        ("InitiateOAuth", "GETANDREFRESH".to_owned()),
+    ];
+    for (name, value) in defaults {
+        if !config.is_set(name) {
+            config.set(name, &value)?;
+        }
+    }
+    let options = ConnectOptions::new().interactive_login(Arc::new(
+        DesktopLogin::new(BrowserLauncher::FollowRedirects).cancel_on_ctrl_c(false),
+    ));
+    let conn = Connection::open_with_options(config, options)?;
+    Ok((
+        conn,
+        Some(InProcessSandbox {
+            _handle: handle,
+            _runtime: runtime,
+        }),
+    ))
+}
+
+#[cfg(not(feature = "sandbox"))]
+fn open_with_sandbox(_conn_str: &str) -> Result<(Connection, Option<InProcessSandbox>), Error> {
+    Err(Error::NotSupported {
+        construct: "--sandbox in a build without the \"sandbox\" feature".into(),
+    })
 }
 
 #[cfg(not(feature = "sandbox"))]
@@ -315,18 +397,9 @@ Commands:
   .format table|csv|json  change the output format
   .quit / .exit           leave (Ctrl-D works too; Ctrl-C clears the current statement)";
 
-/// Whether `buffer` holds complete statements: its last token (outside strings and comments) is
-/// `;`. An unterminated string or comment is incomplete.
+/// Whether `buffer` holds complete statements (it ends with `;` outside literals and comments).
 fn statement_complete(buffer: &str) -> bool {
-    let dialect = MsSqlDialect {};
-    match Tokenizer::new(&dialect, buffer).tokenize() {
-        Ok(tokens) => tokens
-            .iter()
-            .rev()
-            .find(|t| !matches!(t, Token::Whitespace(_)))
-            .is_some_and(|t| *t == Token::SemiColon),
-        Err(_) => false,
-    }
+    zohobooks_sql::sql::ends_with_statement_terminator(buffer)
 }
 
 /// What a dot-command asks for.

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use arrow::array::{ArrayRef, BooleanBuilder, Int64Builder, RecordBatch, StringBuilder};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::error::Result;
 
@@ -144,26 +144,30 @@ pub static COLUMNS: &[Column] = &[
     ),
 ];
 
+impl ColumnKind {
+    /// The Arrow type of the column.
+    pub fn data_type(self) -> DataType {
+        match self {
+            ColumnKind::Text => DataType::Utf8,
+            ColumnKind::Bool => DataType::Boolean,
+            ColumnKind::Int => DataType::Int64,
+        }
+    }
+}
+
 /// The Arrow schema of `Organizations`.
 pub fn schema() -> SchemaRef {
     Arc::new(Schema::new(
         COLUMNS
             .iter()
-            .map(|c| {
-                let t = match c.kind {
-                    ColumnKind::Text => DataType::Utf8,
-                    ColumnKind::Bool => DataType::Boolean,
-                    ColumnKind::Int => DataType::Int64,
-                };
-                Field::new(c.name, t, true)
-            })
+            .map(|c| Field::new(c.name, c.kind.data_type(), true))
             .collect::<Vec<_>>(),
     ))
 }
 
 /// Builds the record batch from Zoho's organization objects. Missing or mistyped fields become
 /// NULL; unknown fields are ignored.
-pub fn to_record_batch(organizations: &[Value]) -> Result<RecordBatch> {
+pub fn to_record_batch(organizations: &[Map<String, Value>]) -> Result<RecordBatch> {
     let mut arrays: Vec<ArrayRef> = Vec::with_capacity(COLUMNS.len());
     for c in COLUMNS {
         let values = organizations.iter().map(|o| o.get(c.field));
@@ -210,7 +214,7 @@ mod tests {
 
     #[test]
     fn converts_zoho_objects_keeping_ids_as_text() {
-        let orgs: Vec<Value> = serde_json::from_str(
+        let orgs: Vec<Map<String, Value>> = serde_json::from_str(
             r#"[{"organization_id":"10234695","name":"Zillum","is_default_org":false,"fiscal_year_start_month":0,
                  "currency_code":"USD","unknown_field":[1,2]},
                 {"organization_id":20000000000000001,"name":"Big Id","is_default_org":"not a bool"}]"#,

@@ -1,21 +1,28 @@
 //! The registry of Zoho Books tables.
 //!
-//! Empty until the Books REST client exists. Adding a table is one entry here (name,
-//! description, columns with their Arrow types) plus one arm in the connection's `scan` that
-//! fetches its rows; `sys_tables` and `sys_tablecolumns` pick the entry up by themselves.
-//!
-//! ```text
-//! TableSpec {
-//!     name: "Organizations",
-//!     description: "The organizations the user belongs to.",
-//!     columns: &[
-//!         ColumnSpec { name: "OrganizationId", data_type: DataType::Utf8, description: "..." },
-//!         ColumnSpec { name: "Name", data_type: DataType::Utf8, description: "..." },
-//!     ],
-//! },
-//! ```
+//! Adding a table is one entry here (name, description, columns with their Arrow types) plus one
+//! arm in the connection's `scan` that fetches its rows; `sys_tables` and `sys_tablecolumns` pick
+//! the entry up by themselves. Column lists come from the `books` module that converts the rows,
+//! so the schema a table declares and the batches it returns cannot drift apart.
 
-use super::TableSpec;
+use std::sync::LazyLock;
+
+use super::{ColumnSpec, TableSpec};
+use crate::books::organizations;
 
 /// The Zoho Books tables, in display order.
-pub static BOOKS_TABLES: &[TableSpec] = &[];
+pub static BOOKS_TABLES: LazyLock<Vec<TableSpec>> = LazyLock::new(|| {
+    vec![TableSpec {
+        name: "Organizations",
+        description: "The Zoho Books organizations the user belongs to (GET /organizations).",
+        columns: organizations::COLUMNS
+            .iter()
+            .map(|c| ColumnSpec {
+                name: c.name,
+                data_type: c.kind.data_type(),
+                description: c.description,
+            })
+            .collect::<Vec<_>>()
+            .leak(),
+    }]
+});

@@ -75,28 +75,14 @@ pub struct ConditionalRequirement {
     pub equals: &'static str,
 }
 
-/// Requirements that depend on other arguments: the web flow needs the redirect URI (and, for
-/// the token exchange, the verifier) in the call itself.
-pub static CONDITIONAL_REQUIREMENTS: &[ConditionalRequirement] = &[
-    ConditionalRequirement {
-        procedure: "GetOAuthAuthorizationURL",
-        parameter: "CallbackUrl",
-        when: "AuthMode",
-        equals: "WEB",
-    },
-    ConditionalRequirement {
-        procedure: "GetOAuthAccessToken",
-        parameter: "CallbackUrl",
-        when: "AuthMode",
-        equals: "WEB",
-    },
-    ConditionalRequirement {
-        procedure: "GetOAuthAccessToken",
-        parameter: "Verifier",
-        when: "AuthMode",
-        equals: "WEB",
-    },
-];
+/// Requirements that depend on other arguments: the web flow's token exchange needs the verifier
+/// in the call itself. (CallbackUrl is never required: it defaults to the CallbackURL property.)
+pub static CONDITIONAL_REQUIREMENTS: &[ConditionalRequirement] = &[ConditionalRequirement {
+    procedure: "GetOAuthAccessToken",
+    parameter: "Verifier",
+    when: "AuthMode",
+    equals: "WEB",
+}];
 
 const AUTH_MODE: ParamSpec = ParamSpec {
     name: "AuthMode",
@@ -155,13 +141,14 @@ pub static PROCEDURES: &[ProcedureSpec] = &[
         params: &[
             AUTH_MODE,
             ParamSpec {
-                description: "The redirect URI registered for the app; Zoho sends the user back to it. Required when AuthMode is WEB; otherwise the connection's CallbackURL.",
+                description: "The redirect URI registered for the app; Zoho sends the user back to it. Defaults to the connection's CallbackURL.",
                 ..CALLBACK_URL_BASE
             },
             SCOPE,
             STATE,
         ],
-        result_columns: &["URL"],
+        // PKCEVerifier is returned only when the PKCE property is true.
+        result_columns: &["URL", "PKCEVerifier"],
     },
     ProcedureSpec {
         name: "GetOAuthAccessToken",
@@ -179,7 +166,7 @@ pub static PROCEDURES: &[ProcedureSpec] = &[
                 description: "The code Zoho returned to the callback URL after the user consented (the whole callback URL is accepted too). Required when AuthMode is WEB.",
             },
             ParamSpec {
-                description: "The redirect URI used to obtain the Verifier; must match the app's registered redirect URI. Required when AuthMode is WEB.",
+                description: "The redirect URI used to obtain the Verifier; must equal the one in the authorization URL. Defaults to the connection's CallbackURL.",
                 ..CALLBACK_URL_BASE
             },
             SCOPE,
@@ -477,14 +464,16 @@ mod tests {
             "invalid value for parameter 'AuthMode' of GetOAuthAuthorizationURL: expected one of APP, WEB"
         );
 
-        let e = check("EXEC GetOAuthAuthorizationURL @AuthMode = 'WEB'").unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "missing required parameter 'CallbackUrl' for GetOAuthAuthorizationURL"
-        );
+        // CallbackUrl defaults to the CallbackURL property; the web exchange needs a Verifier.
+        assert!(check("EXEC GetOAuthAuthorizationURL @AuthMode = 'WEB'").is_ok());
         let e = check("EXEC GetOAuthAccessToken @AuthMode = 'WEB', @CallbackUrl = 'http://x'")
             .unwrap_err();
-        assert!(e.to_string().contains("'Verifier'"), "{e}");
+        assert_eq!(
+            e.to_string(),
+            "missing required parameter 'Verifier' for GetOAuthAccessToken"
+        );
+        // In APP mode (the default) the verifier is optional: the desktop flow obtains one.
+        assert!(check("EXEC GetOAuthAccessToken").is_ok());
     }
 
     #[test]

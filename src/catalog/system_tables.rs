@@ -151,6 +151,9 @@ fn result_column_description(column: &str) -> &'static str {
         }
         "AccountsServer" => "The accounts server that issued the token.",
         "ApiDomain" => "The Zoho Books API domain for this account's data centre.",
+        "PKCEVerifier" => {
+            "The PKCE code_verifier to pass back to GetOAuthAccessToken; present only when PKCE=true."
+        }
         _ => "A result column.",
     }
 }

@@ -23,5 +23,5 @@ pub mod select;
 pub use params::{Params, Value};
 pub use parse::{
     CallArg, CallPlan, CompareOp, Operand, Plan, Predicate, Projection, SelectItem, SelectPlan,
-    SortKey, ValueExpr, parse_statement, split_statements,
+    SortKey, ValueExpr, ends_with_statement_terminator, parse_statement, split_statements,
 };

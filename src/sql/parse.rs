@@ -298,6 +298,28 @@ impl<'s> OffsetCursor<'s> {
     }
 }
 
+/// Whether `text` ends a statement: its last token outside string literals and comments is `;`.
+/// An unterminated literal or comment is not complete. Interactive front ends use this to
+/// decide when to run what was typed.
+///
+/// ```
+/// use zohobooks_sql::sql::ends_with_statement_terminator as complete;
+///
+/// assert!(complete("SELECT *\nFROM sys_tables;  -- done"));
+/// assert!(!complete("EXEC P @a = 'x;"));
+/// ```
+pub fn ends_with_statement_terminator(text: &str) -> bool {
+    let dialect = dialect();
+    match Tokenizer::new(&dialect, text).tokenize() {
+        Ok(tokens) => tokens
+            .iter()
+            .rev()
+            .find(|t| !matches!(t, Token::Whitespace(_)))
+            .is_some_and(|t| *t == Token::SemiColon),
+        Err(_) => false,
+    }
+}
+
 /// Parses exactly one statement (a trailing `;` is allowed) into a [`Plan`].
 ///
 /// Several statements are rejected: run them with
@@ -1065,6 +1087,17 @@ impl Planner {
 
     fn operand(&mut self, expr: &Expr) -> Result<Operand> {
         match expr {
+            // The MsSql dialect reads TRUE and FALSE as identifiers; unquoted, they are the
+            // boolean literals (a column named so can be written [true]).
+            Expr::Identifier(ident)
+                if ident.quote_style.is_none()
+                    && (ident.value.eq_ignore_ascii_case("true")
+                        || ident.value.eq_ignore_ascii_case("false")) =>
+            {
+                Ok(Operand::Value(ValueExpr::Literal(Value::Boolean(
+                    ident.value.eq_ignore_ascii_case("true"),
+                ))))
+            }
             Expr::Identifier(ident)
                 if !ident.value.starts_with('@') || ident.quote_style.is_some() =>
             {
