@@ -18,14 +18,14 @@ RUNS=${RUNS:-200}
 CONN='OAuthClientId=1000.ABC;OAuthClientSecret=s3cret;InitiateOAuth=OFF'
 SQL="EXEC GetOAuthAuthorizationURL @AuthMode='WEB', @CallbackUrl='http://localhost:33333'"
 PY='import urllib.parse as u
-print("https://accounts.zoho.com/oauth/v2/auth?" + u.urlencode({"response_type": "code", "client_id": "1000.ABC", "scope": "ZohoBooks.fullaccess.all", "redirect_uri": "http://localhost:33333", "access_type": "offline"}))'
+print("https://accounts.zoho.com/oauth/v2/auth?" + u.urlencode({"client_id": "1000.ABC", "response_type": "code", "redirect_uri": "http://localhost:33333", "scope": "ZohoBooks.fullaccess.all", "access_type": "offline", "prompt": "consent"}))'
 
-# Both print the same kind of URL (checked, so the comparison is like with like).
-zb_out=$("$ZBSQL" "$CONN" -c "$SQL")
-py_out=$(python3 -S -c "$PY")
-echo "zbsql   : $(echo "$zb_out" | grep -o 'https://[^ |]*' | head -1)"
-echo "python3 : $py_out"
-echo "$zb_out" | grep -q 'https://accounts.zoho.com/oauth/v2/auth?' || { echo "error: zbsql printed no URL" >&2; exit 1; }
+# Both build the same URL (checked, so the comparison is like with like).
+zb_url=$("$ZBSQL" "$CONN" -c "$SQL" | grep -o 'https://[^ |]*' | head -1)
+py_url=$(python3 -S -c "$PY")
+echo "zbsql   : $zb_url"
+echo "python3 : $py_url"
+[ "$zb_url" = "$py_url" ] || { echo "error: zbsql and python3 built different URLs" >&2; exit 1; }
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
