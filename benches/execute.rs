@@ -3,9 +3,11 @@
 //! Compares, for the same `EXEC GetOAuthAuthorizationURL ...` text:
 //! * `sqlparser parse_sql`: sqlparser's bare parse (MS SQL dialect) — the floor;
 //! * `parse + bind + validate`: our front end up to a validated `ProcedureCall`;
-//! * `Connection::execute`: the whole public path (parse, bind, validate, dispatch), driven on a
-//!   current-thread runtime. Until the OAuth engine is wired in, dispatch ends in the
-//!   "not implemented yet" error, so this measures everything but the engine itself.
+//! * `Connection::execute`: the whole public path (parse, bind, validate, dispatch to the OAuth
+//!   engine, build the authorization URL, one-row Arrow result), driven on a current-thread
+//!   runtime. The connection has `OAuthClientId` set, so the real URL is built (not an error).
+//!
+//! Target: `Connection::execute` / `sqlparser parse_sql` <= 2.0.
 //!
 //! Run: `cargo bench --bench execute` (add `-- --quick` for a short run).
 
@@ -14,11 +16,13 @@ use std::hint::black_box;
 use criterion::{Criterion, criterion_group, criterion_main};
 use sqlparser::dialect::MsSqlDialect;
 use sqlparser::parser::Parser;
+use zohobooks_sql::Connection;
 use zohobooks_sql::catalog::procedures::validate;
 use zohobooks_sql::sql::params::bind;
 use zohobooks_sql::sql::{Params, Plan, parse_statement};
-use zohobooks_sql::{Connection, Error};
 
+/// A connection with a client id, so GetOAuthAuthorizationURL builds the real URL.
+const CONN: &str = "OAuthClientId=1000.ABC;OAuthClientSecret=s3cret;InitiateOAuth=OFF";
 const SQL: &str =
     "EXEC GetOAuthAuthorizationURL @AuthMode='WEB', @CallbackUrl='http://localhost:33333'";
 
@@ -28,13 +32,20 @@ fn execute(c: &mut Criterion) {
         .build()
         .expect("runtime");
     let conn = runtime
-        .block_on(Connection::open(""))
+        .block_on(Connection::open(CONN))
         .expect("open a connection");
-    // The path under test must end where we think it ends.
-    match runtime.block_on(conn.execute(SQL)) {
-        Err(Error::NotImplemented { .. }) | Ok(_) => {}
-        Err(other) => panic!("unexpected error from execute: {other}"),
-    }
+    // The path under test must end where we think it ends: a real authorization URL, and no
+    // HTTP/TLS client set up for a statement that sends nothing.
+    let rs = runtime
+        .block_on(conn.execute(SQL))
+        .expect("the URL is built");
+    let url = rs.value(0, "URL").expect("a URL column");
+    assert!(
+        url.starts_with("https://accounts.zoho.com/oauth/v2/auth?")
+            && url.contains("client_id=1000.ABC"),
+        "{url}"
+    );
+    assert!(!conn.token_manager().transport().is_built());
 
     let mut group = c.benchmark_group("EXEC GetOAuthAuthorizationURL");
     group.bench_function("sqlparser parse_sql", |b| {

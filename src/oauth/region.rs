@@ -7,6 +7,8 @@
 //! the configured `AccountsServer`. The second rule is how a local emulator such as
 //! `http://127.0.0.1:PORT` is opted in: explicitly, by configuration, never by default.
 
+use std::sync::OnceLock;
+
 use url::Url;
 
 use crate::config::{Config, Region};
@@ -227,19 +229,31 @@ impl HostPolicy {
         {
             return Err(untrusted());
         }
-        let known = DATA_CENTRES.iter().any(|d| {
-            let expected = match role {
-                HostRole::AccountsServer => d.accounts_server,
-                HostRole::ApiDomain => d.api_domain,
-            };
-            origin_of(expected).as_deref() == Some(origin.as_str())
-        });
+        let known = known_origins(role).contains(&origin);
         if known || self.configured_origin.as_deref() == Some(origin.as_str()) {
             Ok(origin)
         } else {
             Err(untrusted())
         }
     }
+}
+
+/// The origins of Zoho's own hosts for `role`, computed once: this check runs on every token
+/// response and every statement that calls Books, and parsing all the data centres' URLs each
+/// time was the largest cost of a token exchange after the round trip itself.
+fn known_origins(role: HostRole) -> &'static [String] {
+    static ACCOUNTS: OnceLock<Vec<String>> = OnceLock::new();
+    static API: OnceLock<Vec<String>> = OnceLock::new();
+    let (cell, pick): (_, fn(&DataCentre) -> &'static str) = match role {
+        HostRole::AccountsServer => (&ACCOUNTS, |d| d.accounts_server),
+        HostRole::ApiDomain => (&API, |d| d.api_domain),
+    };
+    cell.get_or_init(|| {
+        DATA_CENTRES
+            .iter()
+            .filter_map(|d| origin_of(pick(d)))
+            .collect()
+    })
 }
 
 /// A bounded, control-free rendering of untrusted text for error messages.

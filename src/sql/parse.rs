@@ -202,7 +202,12 @@ fn tokenized_statements(sql: &str) -> Result<Vec<Vec<TokenWithSpan>>> {
             message: e.to_string(),
         })?;
     let mut statements = Vec::new();
-    let mut current = Vec::new();
+    // The common case, one statement without `;`: keep the tokens as they are (no copy).
+    if !tokens.iter().any(|t| t.token == Token::SemiColon) {
+        push_chunk(&mut statements, tokens);
+        return Ok(statements);
+    }
+    let mut current = Vec::with_capacity(tokens.len());
     for token in tokens {
         if token.token == Token::SemiColon {
             push_chunk(&mut statements, std::mem::take(&mut current));
