@@ -1,6 +1,6 @@
 //! Cross-process behaviour of the token store, with real processes: this test binary re-runs
 //! itself as a child (selected by the `ZB_TEST_CHILD` environment variable).
-//! - a writer killed with SIGKILL at random points never leaves a torn or unparsable file;
+//! - a writer killed with SIGKILL at 200 random points never leaves a torn or unparsable file;
 //! - 8 processes sharing one settings file with an expired token send exactly one refresh;
 //! - 4 processes with InitiateOAuth=GETANDREFRESH and an empty settings file run one login.
 #![cfg(unix)]
@@ -161,7 +161,14 @@ fn a_writer_killed_mid_write_never_leaves_a_torn_file() {
     let path = dir.path().join("settings.json");
     let store = TokenStore::new(SettingsLocation::File(path.clone()));
     let mut stamps = std::collections::HashSet::new();
-    for round in 0..8u64 {
+    // Issue 7 asks for at least 200 kills at random moments; the moments come from a small LCG so
+    // a failure can be replayed.
+    let mut lcg: u64 = 0x2545_F491_4F6C_DD1D;
+    for _round in 0..200u64 {
+        lcg = lcg
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        let pause_ms = (lcg >> 33) % 40;
         let mut writer = child("writer", &path)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -172,7 +179,7 @@ fn a_writer_killed_mid_write_never_leaves_a_torn_file() {
         while !path.exists() && started.elapsed() < Duration::from_secs(20) {
             std::thread::sleep(Duration::from_millis(5));
         }
-        std::thread::sleep(Duration::from_millis(20 + round * 13));
+        std::thread::sleep(Duration::from_millis(pause_ms));
         writer.kill().unwrap();
         writer.wait().unwrap();
         let loaded = store
