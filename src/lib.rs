@@ -85,3 +85,8 @@ pub struct SqlDocs;
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDocs;
+
+/// The Rust example of docs/sandbox.md, compiled as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/sandbox.md")]
+pub struct SandboxDocs;
