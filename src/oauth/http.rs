@@ -352,6 +352,9 @@ fn build_client(settings: &HttpSettings) -> Result<reqwest::Client> {
             }
             builder = builder.proxy(proxy);
         }
+        // No proxy configured anywhere (read once, as reqwest reads the environment once when a
+        // client is built): no per-request proxy matching at all.
+        None if env_proxy("https").is_none() && env_proxy("http").is_none() => {}
         None => {
             let proxy = reqwest::Proxy::custom(|url| {
                 if is_loopback_url(url) {
