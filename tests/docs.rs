@@ -11,57 +11,14 @@
 //!
 //! Set `DOCS_SHOW_ACTUAL=1` to print the actual output of every example.
 
+mod markdown_support;
+use markdown_support::{blocks, show_actual};
+
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use zohobooks_sql::blocking::Connection;
-
-struct Block {
-    info: String,
-    body: String,
-    /// The line (1-based) where the block opens.
-    line: usize,
-}
-
-/// The fenced blocks of a markdown file, plus the HTML comments between them (as blocks with
-/// info `comment`).
-fn blocks(markdown: &str) -> Vec<Block> {
-    let mut out = Vec::new();
-    let mut lines = markdown.lines().enumerate();
-    while let Some((n, line)) = lines.next() {
-        if let Some(info) = line.strip_prefix("```") {
-            let mut body = String::new();
-            for (_, inner) in lines.by_ref() {
-                if inner.starts_with("```") {
-                    break;
-                }
-                body.push_str(inner);
-                body.push('\n');
-            }
-            out.push(Block {
-                info: info.trim().to_owned(),
-                body,
-                line: n + 1,
-            });
-        } else if let Some(comment) = line
-            .trim()
-            .strip_prefix("<!--")
-            .and_then(|c| c.strip_suffix("-->"))
-        {
-            out.push(Block {
-                info: "comment".into(),
-                body: comment.trim().to_owned(),
-                line: n + 1,
-            });
-        }
-    }
-    out
-}
-
-fn show_actual() -> bool {
-    std::env::var_os("DOCS_SHOW_ACTUAL").is_some()
-}
 
 #[test]
 fn sql_md_examples_produce_the_documented_results() {

@@ -12,36 +12,12 @@
 //!
 //! Set `DOCS_SHOW_ACTUAL=1` to print the actual output of every block.
 
+mod markdown_support;
+use markdown_support::{blocks, show_actual};
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-struct Block {
-    info: String,
-    body: Vec<String>,
-    line: usize,
-}
-
-fn blocks(markdown: &str) -> Vec<Block> {
-    let mut out = Vec::new();
-    let mut lines = markdown.lines().enumerate();
-    while let Some((n, line)) = lines.next() {
-        if let Some(info) = line.strip_prefix("```") {
-            let body = lines
-                .by_ref()
-                .map(|(_, l)| l)
-                .take_while(|l| !l.starts_with("```"))
-                .map(str::to_owned)
-                .collect();
-            out.push(Block {
-                info: info.trim().to_owned(),
-                body,
-                line: n + 1,
-            });
-        }
-    }
-    out
-}
 
 fn zbsql_dir() -> PathBuf {
     Path::new(env!("CARGO_BIN_EXE_zbsql"))
@@ -110,7 +86,7 @@ fn readme() -> String {
 fn readme_sh_commands_run() {
     let mut ran = 0;
     for block in blocks(&readme()).into_iter().filter(|b| b.info == "sh") {
-        for line in &block.body {
+        for line in block.body.lines() {
             if line.trim() == "cargo test" {
                 continue;
             }
@@ -137,7 +113,7 @@ fn readme_sh_commands_run() {
 
 #[test]
 fn readme_console_blocks_print_what_they_show() {
-    let show = std::env::var_os("DOCS_SHOW_ACTUAL").is_some();
+    let show = show_actual();
     let mut checked = 0;
     for block in blocks(&readme())
         .into_iter()
@@ -145,7 +121,7 @@ fn readme_console_blocks_print_what_they_show() {
     {
         let mut script = String::new();
         let mut expected = Vec::new();
-        for line in &block.body {
+        for line in block.body.lines() {
             if let Some(cmd) = line.strip_prefix("$ ") {
                 script.push_str(cmd);
                 script.push('\n');
@@ -153,7 +129,7 @@ fn readme_console_blocks_print_what_they_show() {
                 script.push_str(cont);
                 script.push('\n');
             } else {
-                expected.push(line.clone());
+                expected.push(line.to_owned());
             }
         }
         let dir = tempfile::tempdir().unwrap();
