@@ -674,6 +674,12 @@ fn plan_statement(statement: Statement) -> Result<Plan> {
 /// The last part of a possibly dotted name, without brackets or quotes.
 fn object_name(name: &ObjectName) -> Result<String> {
     match name.0.last() {
+        // `EXEC 'text'`: a string literal where a name belongs. Never echo it: literals are where
+        // secrets are written.
+        Some(ObjectNamePart::Identifier(ident)) if ident.quote_style == Some('\'') => Err(not_supported(
+            "a string literal as a name; write the name bare or in [brackets], e.g. EXEC GetOAuthAuthorizationURL"
+                .to_owned(),
+        )),
         Some(ObjectNamePart::Identifier(ident)) => Ok(ident.value.clone()),
         _ => Err(not_supported(format!(
             "the name `{}`",
