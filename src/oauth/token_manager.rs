@@ -900,14 +900,18 @@ impl TokenManager {
         }
     }
 
+    /// The record's access token, or the error that says how to get one.
+    fn access_token_of(&self, rec: &TokenRecord) -> Result<AccessToken> {
+        rec.access_token
+            .clone()
+            .ok_or_else(|| Error::AuthorizationRequired {
+                reason: "no access token".into(),
+                hint: self.reauthorize_hint(),
+            })
+    }
+
     fn credentials(&self, rec: &TokenRecord) -> Result<ApiCredentials> {
-        let access_token =
-            rec.access_token
-                .clone()
-                .ok_or_else(|| Error::AuthorizationRequired {
-                    reason: "no access token".into(),
-                    hint: self.reauthorize_hint(),
-                })?;
+        let access_token = self.access_token_of(rec)?;
         Ok(ApiCredentials {
             access_token,
             api_domain: self.api_domain_of(rec)?,
@@ -922,13 +926,7 @@ impl TokenManager {
     }
 
     fn token_set(&self, rec: &TokenRecord) -> Result<TokenSet> {
-        let access_token =
-            rec.access_token
-                .clone()
-                .ok_or_else(|| Error::AuthorizationRequired {
-                    reason: "no access token".into(),
-                    hint: self.reauthorize_hint(),
-                })?;
+        let access_token = self.access_token_of(rec)?;
         Ok(TokenSet {
             access_token,
             refresh_token: rec.refresh_token.clone(),
