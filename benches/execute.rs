@@ -14,8 +14,8 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use sqlparser::dialect::MsSqlDialect;
-use sqlparser::parser::Parser;
+use datafusion::sql::sqlparser::dialect::MsSqlDialect;
+use datafusion::sql::sqlparser::parser::Parser;
 use zohobooks_sql::Connection;
 use zohobooks_sql::catalog::procedures::validate;
 use zohobooks_sql::sql::params::bind;

@@ -113,7 +113,7 @@ fn sql_front_end(sql: &str) {
                 let _ = (e.to_string(), format!("{e:?}"));
             }
         }
-        Ok(Plan::Select(_)) => {}
+        Ok(Plan::Query(_)) => {}
         Err(e) => {
             let _ = (e.to_string(), format!("{e:?}"));
         }

@@ -20,25 +20,19 @@
 //! ```
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
-use arrow::array::RecordBatch;
-use arrow::datatypes::SchemaRef;
-
-use crate::books::{BooksClient, organizations};
-use crate::catalog::procedures::{ArgValue, ProcedureCall, validate};
-use crate::catalog::{self, system_tables};
+use crate::books::BooksClient;
+use crate::catalog::procedures::validate;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::oauth::desktop::{BrowserLauncher, DesktopLogin};
 use crate::oauth::pkce::RandomSource;
-use crate::oauth::{
-    Clock, ExchangeRequest, InteractiveLogin, TokenManager, TokenManagerOptions, TokenSet,
-};
-use crate::result::ResultSet;
-use crate::secret::{PkceVerifier, RefreshToken};
+use crate::oauth::{Clock, InteractiveLogin, TokenManager, TokenManagerOptions};
+use crate::result::{BatchStream, ResultSet};
 use crate::sql::params::bind;
-use crate::sql::{Params, Plan, parse_statement, select, split_statements};
+use crate::sql::session::Session;
+use crate::sql::{Params, Plan, parse_statement, split_statements};
 
 /// A connection to Zoho Books. Cheap to clone: clones share the same state.
 #[derive(Clone)]
@@ -46,11 +40,12 @@ pub struct Connection {
     inner: Arc<Inner>,
 }
 
-/// The connection's state. `call_procedure` and `scan` are the two places where statements meet
-/// the OAuth engine and the Books tables.
+/// The connection's state: the configuration, the OAuth engine, and the SQL engine's session,
+/// created by the first query (an `EXEC` never creates it).
 struct Inner {
-    config: Config,
+    config: Arc<Config>,
     tokens: Arc<TokenManager>,
+    session: OnceLock<Session>,
 }
 
 /// How a connection obtains tokens beyond what the connection string says: the browser login,
@@ -126,8 +121,15 @@ impl Connection {
         }
         let tokens = Arc::new(TokenManager::new(&config, oauth));
         tracing::info!(initiate_oauth = ?config.initiate_oauth(), "connection opened");
+        for notice in config.notices() {
+            tracing::warn!(%notice, "connection string");
+        }
         Ok(Connection {
-            inner: Arc::new(Inner { config, tokens }),
+            inner: Arc::new(Inner {
+                config: Arc::new(config),
+                tokens,
+                session: OnceLock::new(),
+            }),
         })
     }
 
@@ -141,16 +143,55 @@ impl Connection {
         &self.inner.config
     }
 
-    /// Runs one statement (a trailing `;` is allowed).
+    /// Runs one statement (a trailing `;` is allowed) and collects its rows.
     pub async fn execute(&self, sql: &str) -> Result<ResultSet> {
         self.execute_with(sql, &Params::new()).await
     }
 
-    /// Runs one statement with values for its `?` and `@name` markers. Bind secrets this way
-    /// rather than writing them into the SQL text.
+    /// Runs one statement with values for its `?` and `@name` markers and collects its rows.
+    /// Bind secrets this way rather than writing them into the SQL text.
     pub async fn execute_with(&self, sql: &str, params: &Params) -> Result<ResultSet> {
-        let plan = bind(parse_statement(sql)?, params)?;
-        self.inner.run(plan).await
+        self.query_arrow(sql, params).await?.collect().await
+    }
+
+    /// Runs one statement and returns its record batches as they are produced, with the schema
+    /// known before the first one (duckdb-rs's `query_arrow`, as a stream). A query's pages are
+    /// fetched from Zoho as the stream is polled; dropping the stream stops it.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> zohobooks_sql::Result<()> {
+    /// use futures::StreamExt;
+    /// use zohobooks_sql::{Connection, Params};
+    ///
+    /// let conn = Connection::open("").await?;
+    /// let mut batches = conn
+    ///     .query_arrow("SELECT ProcedureName FROM sys_procedures WHERE ProcedureName LIKE ?", &Params::new().bind("%Token"))
+    ///     .await?;
+    /// assert_eq!(batches.schema().field(0).name(), "ProcedureName");
+    /// let mut rows = 0;
+    /// while let Some(batch) = batches.next().await {
+    ///     rows += batch?.num_rows();
+    /// }
+    /// assert_eq!(rows, 2);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn query_arrow(&self, sql: &str, params: &Params) -> Result<BatchStream> {
+        match bind(parse_statement(sql)?, params)? {
+            Plan::Call(call) => {
+                let call = validate(&call)?;
+                if self.inner.config.readonly() && !call.spec.oauth {
+                    return Err(Error::NotSupported {
+                        construct: format!("EXEC {} on a Readonly=true connection", call.spec.name),
+                    });
+                }
+                tracing::info!(procedure = call.spec.name, "calling stored procedure");
+                let result = (call.spec.run)(&self.inner.tokens, call).await?;
+                Ok(BatchStream::from_result_set(result))
+            }
+            Plan::Query(statement) => self.inner.session()?.query(*statement, params).await,
+        }
     }
 
     /// Runs a script of statements separated by `;`, in order, and returns one result set per
@@ -166,128 +207,12 @@ impl Connection {
 }
 
 impl Inner {
-    async fn run(&self, plan: Plan) -> Result<ResultSet> {
-        match plan {
-            Plan::Call(call) => {
-                let call = validate(&call)?;
-                self.call_procedure(call).await
-            }
-            Plan::Select(query) => {
-                let (schema, batches) = self.scan(&query.table).await?;
-                select::execute(&query, schema, batches)
-            }
+    /// The SQL engine's session, created on first use.
+    fn session(&self) -> Result<&Session> {
+        if let Some(session) = self.session.get() {
+            return Ok(session);
         }
+        let session = Session::new(self.config.clone(), BooksClient::new(self.tokens.clone()))?;
+        Ok(self.session.get_or_init(|| session))
     }
-
-    /// Runs a validated stored-procedure call through the OAuth engine.
-    async fn call_procedure(&self, call: ProcedureCall) -> Result<ResultSet> {
-        tracing::info!(procedure = call.spec.name, "calling stored procedure");
-        // Only values the call gave explicitly: the engine falls back to the connection's
-        // properties (CallbackURL, Scope, AccountsServer) for the rest.
-        let given = |name: &str| match call.get(name) {
-            Some(ArgValue::Text(t)) => Some(t.as_str()),
-            _ => None,
-        };
-        match call.spec.name {
-            "GetOAuthAuthorizationURL" => {
-                let url = self.tokens.authorization_url(
-                    given("CallbackUrl"),
-                    given("Scope"),
-                    given("State"),
-                )?;
-                match url.pkce_verifier {
-                    Some(verifier) => ResultSet::from_utf8_row(
-                        &["URL", "PKCEVerifier"],
-                        vec![Some(url.url), Some(verifier.expose_secret().to_owned())],
-                    ),
-                    None => ResultSet::from_utf8_row(&["URL"], vec![Some(url.url)]),
-                }
-            }
-            "GetOAuthAccessToken" => {
-                let verifier = call.secret("Verifier");
-                let tokens = if verifier.is_none() && call.text("AuthMode") == Some("APP") {
-                    self.tokens.login_interactively().await?
-                } else {
-                    let pkce = call
-                        .secret("PKCEVerifier")
-                        .map(|s| PkceVerifier::new(s.expose_secret()));
-                    self.tokens
-                        .exchange_code(ExchangeRequest {
-                            verifier,
-                            callback_url: given("CallbackUrl"),
-                            state: given("State"),
-                            accounts_server: given("AccountsServer"),
-                            pkce_verifier: pkce.as_ref(),
-                            scope: given("Scope"),
-                        })
-                        .await?
-                };
-                token_row(tokens)
-            }
-            "RefreshOAuthAccessToken" => {
-                let refresh = call
-                    .secret("OAuthRefreshToken")
-                    .map(|s| RefreshToken::new(s.expose_secret()));
-                token_row(
-                    self.tokens
-                        .refresh_with(refresh, given("AccountsServer"))
-                        .await?,
-                )
-            }
-            other => Err(Error::NotImplemented {
-                what: format!("the stored procedure {other}"),
-            }),
-        }
-    }
-
-    /// The rows of `table`: system tables here, Zoho Books tables (later) by one arm each.
-    async fn scan(&self, table: &str) -> Result<(SchemaRef, Vec<RecordBatch>)> {
-        if let Some(result) = system_tables::scan(table, &self.config) {
-            let (spec, batch) = result?;
-            return Ok((spec.schema(), vec![batch]));
-        }
-        match catalog::find_table(table) {
-            Some(spec) if spec.name == "Organizations" => {
-                let rows = BooksClient::new(self.tokens.clone())
-                    .organizations()
-                    .await?;
-                Ok((
-                    organizations::schema(),
-                    vec![organizations::to_record_batch(&rows)?],
-                ))
-            }
-            // A registered Books table without a scan arm.
-            Some(spec) => Err(Error::NotImplemented {
-                what: format!("reading the {} table", spec.name),
-            }),
-            None => Err(Error::UnknownTable {
-                name: table.to_owned(),
-                known: catalog::table_names(),
-            }),
-        }
-    }
-}
-
-/// The one-row result of the token procedures: OAuthAccessToken, OAuthRefreshToken, ExpiresIn,
-/// AccountsServer, ApiDomain (all Utf8, as CData's).
-fn token_row(tokens: TokenSet) -> Result<ResultSet> {
-    ResultSet::from_utf8_row(
-        &[
-            "OAuthAccessToken",
-            "OAuthRefreshToken",
-            "ExpiresIn",
-            "AccountsServer",
-            "ApiDomain",
-        ],
-        vec![
-            Some(tokens.access_token.expose_secret().to_owned()),
-            tokens
-                .refresh_token
-                .as_ref()
-                .map(|t| t.expose_secret().to_owned()),
-            tokens.expires_in.map(|e| e.to_string()),
-            Some(tokens.accounts_server),
-            Some(tokens.api_domain),
-        ],
-    )
 }

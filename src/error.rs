@@ -162,23 +162,35 @@ pub enum Error {
         /// What was wrong.
         message: String,
     },
-    /// `SELECT` named a table that does not exist.
-    #[error("unknown table '{name}'; known tables: {}", known.join(", "))]
+    /// A query named a table that does not exist.
+    #[error("unknown table '{name}'{}", did_you_mean(suggestion))]
     UnknownTable {
         /// The name as written.
         name: String,
-        /// The tables that exist.
-        known: Vec<String>,
+        /// The closest table name, when one is close.
+        suggestion: Option<String>,
     },
-    /// A column that the table does not have.
-    #[error("unknown column '{column}' in {table}; its columns are: {}", known.join(", "))]
+    /// A query named a column that none of its tables has.
+    #[error("unknown column '{column}'{}", did_you_mean(suggestion))]
     UnknownColumn {
-        /// The table.
-        table: String,
         /// The column as written.
         column: String,
-        /// The table's columns.
-        known: Vec<String>,
+        /// The closest column name among the query's tables, when one is close.
+        suggestion: Option<String>,
+    },
+    /// A query called a function that does not exist.
+    #[error("unknown function '{name}'{}", did_you_mean(suggestion))]
+    UnknownFunction {
+        /// The name as written.
+        name: String,
+        /// The closest function name, when one is close.
+        suggestion: Option<String>,
+    },
+    /// The SQL engine could not plan or run a query (a type mismatch, a division by zero, ...).
+    #[error("query failed: {message}")]
+    Engine {
+        /// The engine's message (bound secret values masked).
+        message: String,
     },
 
     // ---- OAuth ---------------------------------------------------------------------------------
@@ -275,7 +287,7 @@ pub enum Error {
     },
     /// An Arrow error while building or filtering a result.
     #[error("arrow: {0}")]
-    Arrow(#[from] arrow::error::ArrowError),
+    Arrow(#[from] crate::arrow::error::ArrowError),
     /// A capability that exists in the interface but is not built yet.
     #[error("not implemented yet: {what}")]
     NotImplemented {
@@ -288,6 +300,14 @@ pub enum Error {
         /// What was wrong with it and what to do (never the value itself).
         reason: String,
     },
+}
+
+/// `"; did you mean 'X'?"` when there is a suggestion.
+fn did_you_mean(suggestion: &Option<String>) -> String {
+    match suggestion {
+        Some(s) => format!("; did you mean '{s}'?"),
+        None => String::new(),
+    }
 }
 
 impl Error {
@@ -315,7 +335,10 @@ impl Error {
             Error::UnknownProcedure { .. } => {
                 Some("SELECT * FROM sys_procedures lists the procedures")
             }
-            Error::UnknownTable { .. } => Some("SELECT * FROM sys_tables lists the tables"),
+            Error::UnknownTable { .. } => Some("SELECT TableName FROM sys_tables lists the tables"),
+            Error::UnknownColumn { .. } => {
+                Some("SELECT TableName, ColumnName FROM sys_tablecolumns lists the columns")
+            }
             _ => None,
         }
     }

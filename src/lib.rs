@@ -68,10 +68,13 @@ pub mod sandbox;
 pub mod secret;
 pub mod sql;
 
-/// The `arrow` crate this connector builds its results with, so callers use the same version.
-pub use arrow;
 pub use config::Config;
 pub use connection::Connection;
+/// The `arrow` crate this connector builds its results with (DataFusion's), so callers use the
+/// same version.
+pub use datafusion::arrow;
+/// The SQL parser the connector and its engine share (DataFusion's).
+pub(crate) use datafusion::sql::sqlparser;
 pub use error::{Error, Result};
 pub use result::ResultSet;
 pub use sql::{Params, Value};

@@ -1,11 +1,16 @@
-//! [`ResultSet`]: what a statement returns, as an Arrow schema plus record batches.
+//! What a statement returns: a [`BatchStream`] of Arrow record batches as they are produced, or
+//! a [`ResultSet`] holding all of them.
 
 use std::fmt;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
-use arrow::array::{ArrayRef, RecordBatch, StringArray};
-use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
-use arrow::util::display::array_value_to_string;
+use futures::{Stream, StreamExt};
+
+use crate::arrow::array::{ArrayRef, RecordBatch, StringArray};
+use crate::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use crate::arrow::util::display::array_value_to_string;
 
 use crate::error::Result;
 
@@ -140,9 +145,82 @@ impl ResultSet {
     pub fn to_table_string(&self) -> Result<String> {
         if self.batches.is_empty() {
             let empty = RecordBatch::new_empty(self.schema.clone());
-            return Ok(arrow::util::pretty::pretty_format_batches(&[empty])?.to_string());
+            return Ok(crate::arrow::util::pretty::pretty_format_batches(&[empty])?.to_string());
         }
-        Ok(arrow::util::pretty::pretty_format_batches(&self.batches)?.to_string())
+        Ok(crate::arrow::util::pretty::pretty_format_batches(&self.batches)?.to_string())
+    }
+}
+
+/// The record batches of a statement, produced as they are polled: a query's rows arrive page
+/// by page from Zoho, so memory stays bounded by a batch, not by the result. The schema is
+/// known before the first batch.
+///
+/// `Stream<Item = Result<RecordBatch>>` for async callers; [`crate::blocking::Connection`]
+/// offers the same as an iterator. Dropping the stream stops the query (no further pages are
+/// requested).
+pub struct BatchStream {
+    schema: SchemaRef,
+    batches: Pin<Box<dyn Stream<Item = Result<RecordBatch>> + Send>>,
+}
+
+impl BatchStream {
+    /// A stream of batches that all have `schema`.
+    pub fn new(
+        schema: SchemaRef,
+        batches: impl Stream<Item = Result<RecordBatch>> + Send + 'static,
+    ) -> Self {
+        BatchStream {
+            schema,
+            batches: Box::pin(batches),
+        }
+    }
+
+    /// The stream of a result that is already complete.
+    pub fn from_result_set(result: ResultSet) -> Self {
+        let schema = result.schema();
+        BatchStream::new(
+            schema,
+            futures::stream::iter(result.into_batches().into_iter().map(Ok)),
+        )
+    }
+
+    /// The Arrow schema of every batch.
+    pub fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
+    /// Reads every batch into a [`ResultSet`].
+    pub async fn collect(mut self) -> Result<ResultSet> {
+        let mut batches = Vec::new();
+        while let Some(batch) = self.batches.next().await {
+            let batch = batch?;
+            if batch.num_rows() > 0 {
+                batches.push(batch);
+            }
+        }
+        Ok(ResultSet::new(self.schema, batches))
+    }
+}
+
+impl Stream for BatchStream {
+    type Item = Result<RecordBatch>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.batches.as_mut().poll_next(cx)
+    }
+}
+
+impl fmt::Debug for BatchStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let columns: Vec<&str> = self
+            .schema
+            .fields()
+            .iter()
+            .map(|f| f.name().as_str())
+            .collect();
+        f.debug_struct("BatchStream")
+            .field("columns", &columns)
+            .finish()
     }
 }
 
@@ -167,7 +245,7 @@ impl fmt::Display for ResultSet {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use arrow::array::{BooleanArray, Int64Array};
+    use crate::arrow::array::{BooleanArray, Int64Array};
 
     #[test]
     fn accessors_span_batches_and_nulls() {

@@ -147,7 +147,7 @@ proptest! {
 fn sql_front_end(sql: &str) -> zohobooks_sql::Result<()> {
     match bind(parse_statement(sql)?, &Params::new())? {
         Plan::Call(call) => validate(&call).map(|_| ()),
-        Plan::Select(_) => Ok(()),
+        Plan::Query(_) => Ok(()),
     }
 }
 

@@ -5,8 +5,8 @@
 
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, BooleanBuilder, Int64Builder, RecordBatch, StringBuilder};
-use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use crate::arrow::array::{ArrayRef, BooleanBuilder, Int64Builder, RecordBatch, StringBuilder};
+use crate::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use serde_json::{Map, Value};
 
 use crate::error::Result;
@@ -210,7 +210,7 @@ pub fn to_record_batch(organizations: &[Map<String, Value>]) -> Result<RecordBat
 #[cfg(test)]
 mod tests {
     use super::*;
-    use arrow::array::{Array, AsArray};
+    use crate::arrow::array::{Array, AsArray};
 
     #[test]
     fn converts_zoho_objects_keeping_ids_as_text() {

@@ -1,14 +1,16 @@
-//! The registry of Zoho Books tables.
+//! The Zoho Books tables, one [`TableSpec`] entry each: name, description, columns and the
+//! request that reads the rows.
 //!
-//! Adding a table is one entry here (name, description, columns with their Arrow types) plus one
-//! arm in the connection's `scan` that fetches its rows; `sys_tables` and `sys_tablecolumns` pick
-//! the entry up by themselves. Column lists come from the `books` module that converts the rows,
-//! so the schema a table declares and the batches it returns cannot drift apart.
+//! `sys_tables`, `sys_tablecolumns`, the key tables and the engine's catalog pick an entry up by
+//! themselves. Column lists come from the `books` module that converts the rows, so the schema a
+//! table declares and the batches it returns cannot drift apart.
 
 use std::sync::LazyLock;
 
-use super::{ColumnSpec, TableSpec};
-use crate::books::organizations;
+use futures::StreamExt;
+
+use super::{BooksSource, ColumnSpec, TableSource, TableSpec};
+use crate::books::{BooksClient, organizations};
 
 /// The Zoho Books tables, in display order.
 pub static BOOKS_TABLES: LazyLock<Vec<TableSpec>> = LazyLock::new(|| {
@@ -21,8 +23,19 @@ pub static BOOKS_TABLES: LazyLock<Vec<TableSpec>> = LazyLock::new(|| {
                 name: c.name,
                 data_type: c.kind.data_type(),
                 description: c.description,
+                key: c.name == "OrganizationId",
             })
             .collect::<Vec<_>>()
             .leak(),
+        source: TableSource::Books(BooksSource {
+            path: "/organizations",
+            read: |client: BooksClient| {
+                futures::stream::once(async move {
+                    let rows = client.organizations().await?;
+                    organizations::to_record_batch(&rows)
+                })
+                .boxed()
+            },
+        }),
     }]
 });

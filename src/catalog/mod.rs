@@ -1,16 +1,40 @@
-//! What the connector offers: stored procedures, system tables and (later) Zoho Books tables.
+//! What the connector offers, and the code that runs it: stored procedures, system tables and
+//! Zoho Books tables.
 //!
-//! * [`procedures`]: each procedure's parameters and result columns, and the validation of calls.
-//! * [`system_tables`]: the `sys_*` tables describing the catalog and the connection.
-//! * [`books_tables`]: the registry of Zoho Books tables (empty until the Books client lands).
+//! * [`procedures`]: each procedure's parameters, result columns and runner, and the
+//!   validation of calls.
+//! * [`system_tables`]: the `sys_*` tables (CData's names and columns) describing the catalog
+//!   and the connection.
+//! * [`books_tables`]: the Zoho Books tables, each with the request that reads it.
+//! * `provider`: the catalog as DataFusion sees it (a schema provider whose tables are table
+//!   providers; the Books scan node that prints its request in `EXPLAIN`).
+//!
+//! Adding a table is adding a [`TableSpec`] entry; adding a procedure is adding a
+//! [`procedures::ProcedureSpec`] entry with its runner. Nothing else changes.
 
 pub mod books_tables;
 pub mod procedures;
+pub(crate) mod provider;
 pub mod system_tables;
 
-use arrow::datatypes::DataType;
+use std::sync::Arc;
 
-/// A table the connector can scan: its name, a description and its columns.
+use futures::stream::BoxStream;
+
+use crate::arrow::array::RecordBatch;
+use crate::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use crate::books::BooksClient;
+use crate::config::Config;
+use crate::error::Result;
+
+/// The catalog name that `sys_catalogs` lists and that qualified names may use
+/// (`ZohoBooks.Books.Organizations`).
+pub const CATALOG_NAME: &str = "ZohoBooks";
+/// The one schema; every table is in it (`Books.Organizations`).
+pub const SCHEMA_NAME: &str = "Books";
+
+/// A table the connector can scan: its name, a description, its columns and where its rows
+/// come from.
 #[derive(Debug, Clone)]
 pub struct TableSpec {
     /// The table name as shown (matched case-insensitively).
@@ -19,6 +43,36 @@ pub struct TableSpec {
     pub description: &'static str,
     /// The columns, in order.
     pub columns: &'static [ColumnSpec],
+    /// Where the rows come from.
+    pub source: TableSource,
+}
+
+/// Where a table's rows come from.
+#[derive(Clone)]
+pub enum TableSource {
+    /// Built in memory from the catalog and the connection's configuration (no I/O).
+    System(fn(&Config) -> Vec<system_tables::Row>),
+    /// Read from Zoho Books.
+    Books(BooksSource),
+}
+
+impl std::fmt::Debug for TableSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TableSource::System(_) => f.write_str("System"),
+            TableSource::Books(b) => write!(f, "Books(GET {})", b.path),
+        }
+    }
+}
+
+/// How a Books table is read: the request it sends and the code that turns the answers into
+/// record batches (one per page, as the pages arrive).
+#[derive(Clone)]
+pub struct BooksSource {
+    /// The request path under `/books/v3`, as shown in `EXPLAIN`.
+    pub path: &'static str,
+    /// Sends the requests when polled; yields one batch per page in the table's schema.
+    pub read: fn(BooksClient) -> BoxStream<'static, Result<RecordBatch>>,
 }
 
 /// One column of a [`TableSpec`].
@@ -30,36 +84,55 @@ pub struct ColumnSpec {
     pub data_type: DataType,
     /// One-line description.
     pub description: &'static str,
+    /// Whether it is (part of) the table's primary key.
+    pub key: bool,
 }
 
 impl TableSpec {
-    /// The Arrow schema of the table (every column nullable).
-    pub fn schema(&self) -> arrow::datatypes::SchemaRef {
-        std::sync::Arc::new(arrow::datatypes::Schema::new(
+    /// The Arrow schema of the table (every column nullable): what its provider returns.
+    pub fn schema(&self) -> SchemaRef {
+        Arc::new(Schema::new(
             self.columns
                 .iter()
-                .map(|c| arrow::datatypes::Field::new(c.name, c.data_type.clone(), true))
+                .map(|c| Field::new(c.name, c.data_type.clone(), true))
                 .collect::<Vec<_>>(),
         ))
     }
+
+    /// `SYSTEM TABLE` for the `sys_*` tables, `TABLE` for Books tables.
+    pub fn table_type(&self) -> &'static str {
+        match self.source {
+            TableSource::System(_) => "SYSTEM TABLE",
+            TableSource::Books(_) => "TABLE",
+        }
+    }
 }
 
-/// Every table that `SELECT` can name: system tables first, then Books tables.
-pub fn all_tables() -> impl Iterator<Item = (&'static TableSpec, &'static str)> {
+/// Every table that exists: system tables first, then Books tables.
+pub fn all_tables() -> impl Iterator<Item = &'static TableSpec> {
     system_tables::SYSTEM_TABLES
         .iter()
-        .map(|t| (t, "SYSTEM TABLE"))
-        .chain(books_tables::BOOKS_TABLES.iter().map(|t| (t, "TABLE")))
+        .chain(books_tables::BOOKS_TABLES.iter())
+}
+
+/// The tables this connection lists and reads: every system table, and the Books tables that
+/// the `Tables` property (when set) names.
+pub fn visible_tables(config: &Config) -> impl Iterator<Item = &'static TableSpec> + '_ {
+    let allowed = config.table_filter();
+    all_tables().filter(move |t| match (&t.source, &allowed) {
+        (TableSource::Books(_), Some(names)) => {
+            names.iter().any(|n| n.eq_ignore_ascii_case(t.name))
+        }
+        _ => true,
+    })
 }
 
 /// Looks a table up by name, case-insensitively.
 pub fn find_table(name: &str) -> Option<&'static TableSpec> {
-    all_tables()
-        .map(|(t, _)| t)
-        .find(|t| t.name.eq_ignore_ascii_case(name))
+    all_tables().find(|t| t.name.eq_ignore_ascii_case(name))
 }
 
-/// The names of every table, for error messages.
+/// The names of every table, for messages.
 pub fn table_names() -> Vec<String> {
-    all_tables().map(|(t, _)| t.name.to_owned()).collect()
+    all_tables().map(|t| t.name.to_owned()).collect()
 }

@@ -23,9 +23,13 @@
 
 use std::collections::BTreeMap;
 
+use futures::future::BoxFuture;
+
 use crate::config::properties::DEFAULT_SCOPE;
 use crate::error::{Error, Result};
-use crate::secret::SecretString;
+use crate::oauth::{ExchangeRequest, TokenManager, TokenSet};
+use crate::result::ResultSet;
+use crate::secret::{PkceVerifier, RefreshToken, SecretString};
 use crate::sql::{CallPlan, Value, ValueExpr};
 
 /// A stored procedure: its parameters and the columns of the one result set it returns.
@@ -39,7 +43,15 @@ pub struct ProcedureSpec {
     pub params: &'static [ParamSpec],
     /// Result columns, in order; all are Utf8.
     pub result_columns: &'static [&'static str],
+    /// Whether the procedure only reads or manages the connection's own OAuth state, so it runs
+    /// on a `Readonly=true` connection.
+    pub oauth: bool,
+    /// The code that runs a validated call.
+    pub run: Runner,
 }
+
+/// Runs a validated call of one procedure through the connection's OAuth engine.
+pub type Runner = for<'a> fn(&'a TokenManager, ProcedureCall) -> BoxFuture<'a, Result<ResultSet>>;
 
 /// One input parameter of a procedure.
 #[derive(Debug)]
@@ -149,6 +161,8 @@ pub static PROCEDURES: &[ProcedureSpec] = &[
         ],
         // PKCEVerifier is returned only when the PKCE property is true.
         result_columns: &["URL", "PKCEVerifier"],
+        oauth: true,
+        run: run_get_authorization_url,
     },
     ProcedureSpec {
         name: "GetOAuthAccessToken",
@@ -184,6 +198,8 @@ pub static PROCEDURES: &[ProcedureSpec] = &[
             },
         ],
         result_columns: TOKEN_RESULTS,
+        oauth: true,
+        run: run_get_access_token,
     },
     ProcedureSpec {
         name: "RefreshOAuthAccessToken",
@@ -202,8 +218,100 @@ pub static PROCEDURES: &[ProcedureSpec] = &[
             ACCOUNTS_SERVER,
         ],
         result_columns: TOKEN_RESULTS,
+        oauth: true,
+        run: run_refresh_access_token,
     },
 ];
+
+/// The value a call gave explicitly for `name` (text only): the engine falls back to the
+/// connection's properties (CallbackURL, Scope, AccountsServer) for the rest.
+fn given<'c>(call: &'c ProcedureCall, name: &str) -> Option<&'c str> {
+    match call.get(name) {
+        Some(ArgValue::Text(t)) => Some(t.as_str()),
+        _ => None,
+    }
+}
+
+fn run_get_authorization_url(
+    tokens: &TokenManager,
+    call: ProcedureCall,
+) -> BoxFuture<'_, Result<ResultSet>> {
+    Box::pin(async move {
+        let url = tokens.authorization_url(
+            given(&call, "CallbackUrl"),
+            given(&call, "Scope"),
+            given(&call, "State"),
+        )?;
+        match url.pkce_verifier {
+            Some(verifier) => ResultSet::from_utf8_row(
+                &["URL", "PKCEVerifier"],
+                vec![Some(url.url), Some(verifier.expose_secret().to_owned())],
+            ),
+            None => ResultSet::from_utf8_row(&["URL"], vec![Some(url.url)]),
+        }
+    })
+}
+
+fn run_get_access_token(
+    tokens: &TokenManager,
+    call: ProcedureCall,
+) -> BoxFuture<'_, Result<ResultSet>> {
+    Box::pin(async move {
+        let verifier = call.secret("Verifier");
+        let set = if verifier.is_none() && call.text("AuthMode") == Some("APP") {
+            tokens.login_interactively().await?
+        } else {
+            let pkce = call
+                .secret("PKCEVerifier")
+                .map(|s| PkceVerifier::new(s.expose_secret()));
+            tokens
+                .exchange_code(ExchangeRequest {
+                    verifier,
+                    callback_url: given(&call, "CallbackUrl"),
+                    state: given(&call, "State"),
+                    accounts_server: given(&call, "AccountsServer"),
+                    pkce_verifier: pkce.as_ref(),
+                    scope: given(&call, "Scope"),
+                })
+                .await?
+        };
+        token_row(set)
+    })
+}
+
+fn run_refresh_access_token(
+    tokens: &TokenManager,
+    call: ProcedureCall,
+) -> BoxFuture<'_, Result<ResultSet>> {
+    Box::pin(async move {
+        let refresh = call
+            .secret("OAuthRefreshToken")
+            .map(|s| RefreshToken::new(s.expose_secret()));
+        token_row(
+            tokens
+                .refresh_with(refresh, given(&call, "AccountsServer"))
+                .await?,
+        )
+    })
+}
+
+/// The one-row result of the token procedures: OAuthAccessToken, OAuthRefreshToken, ExpiresIn,
+/// AccountsServer, ApiDomain (all Utf8, as CData's).
+fn token_row(tokens: TokenSet) -> Result<ResultSet> {
+    ResultSet::from_utf8_row(
+        TOKEN_RESULTS,
+        vec![
+            Some(tokens.access_token.expose_secret().to_owned()),
+            tokens
+                .refresh_token
+                .as_ref()
+                .map(|t| t.expose_secret().to_owned()),
+            tokens.expires_in.map(|e| e.to_string()),
+            Some(tokens.accounts_server),
+            Some(tokens.api_domain),
+        ],
+    )
+}
 
 const CALLBACK_URL_BASE: ParamSpec = ParamSpec {
     name: "CallbackUrl",
@@ -401,7 +509,7 @@ mod tests {
     fn check(sql: &str) -> Result<ProcedureCall> {
         match parse_statement(sql)? {
             Plan::Call(c) => validate(&c),
-            Plan::Select(_) => panic!("not a call: {sql}"),
+            Plan::Query(_) => panic!("not a call: {sql}"),
         }
     }
 

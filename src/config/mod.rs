@@ -417,6 +417,74 @@ impl Config {
     pub fn verbosity(&self) -> u8 {
         self.int("Verbosity").unwrap_or(1) as u8
     }
+    /// `MaxRows`: the most rows a query returns; `None` for no limit (-1 or 0, the default).
+    pub fn max_rows(&self) -> Option<u64> {
+        self.int("MaxRows")
+            .and_then(|n| u64::try_from(n).ok())
+            .filter(|n| *n > 0)
+    }
+    /// `Readonly` (default false).
+    pub fn readonly(&self) -> bool {
+        self.flag("Readonly")
+    }
+    /// `Tables`: the Books tables to list and read; `None` when every table is.
+    pub fn table_filter(&self) -> Option<Vec<String>> {
+        name_list(self.plain("Tables")?)
+    }
+    /// `Views`: the views to list and read; `None` when every view is.
+    pub fn view_filter(&self) -> Option<Vec<String>> {
+        name_list(self.plain("Views")?)
+    }
+    /// The `key=value` pairs of `Other`, in order (keys trimmed, values as written).
+    pub fn other_options(&self) -> Vec<(String, Option<String>)> {
+        let Some(other) = self.plain("Other") else {
+            return Vec::new();
+        };
+        other
+            .split(';')
+            .map(str::trim)
+            .filter(|part| !part.is_empty())
+            .map(|part| match part.split_once('=') {
+                Some((k, v)) => (k.trim().to_owned(), Some(v.trim().to_owned())),
+                None => (part.to_owned(), None),
+            })
+            .collect()
+    }
+
+    /// What the connection string asked for that this connector does not do, one sentence each:
+    /// properties accepted for CData compatibility, and `Other` options it does not know. The
+    /// CLI prints them as notices; a connection with notices works as if they were absent.
+    pub fn notices(&self) -> Vec<String> {
+        let mut notices: Vec<String> = properties::COMPATIBILITY_ONLY
+            .iter()
+            .filter(|name| self.is_set(name))
+            .map(|name| format!("{name} is accepted for compatibility with CData connection strings and has no effect"))
+            .collect();
+        for (key, value) in self.other_options() {
+            let key = clipped_name(&key);
+            notices.push(match value {
+                Some(_) => format!(
+                    "Other: the option '{key}' is not known to this connector and is ignored"
+                ),
+                None => format!("Other: '{key}' is not a key=value pair and is ignored"),
+            });
+        }
+        notices
+    }
+}
+
+/// A comma-separated list of names; `None` when it names nothing.
+fn name_list(text: &str) -> Option<Vec<String>> {
+    let names: Vec<String> = text
+        .split(',')
+        .map(|n| {
+            n.trim()
+                .trim_matches(|c| c == '[' || c == ']' || c == '"')
+                .to_owned()
+        })
+        .filter(|n| !n.is_empty())
+        .collect();
+    (!names.is_empty()).then_some(names)
 }
 
 impl fmt::Display for Config {

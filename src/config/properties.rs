@@ -69,6 +69,10 @@ const OAUTH: &str = "OAuth";
 const CONN: &str = "Connection";
 const PROXY: &str = "Proxy";
 const LOG: &str = "Logging";
+const SCHEMA_CAT: &str = "Schema";
+const MISC: &str = "Miscellaneous";
+const SSL_CAT: &str = "SSL";
+const FIREWALL: &str = "Firewall";
 
 /// Default CallbackURL, as in CData's documentation.
 pub const DEFAULT_CALLBACK_URL: &str = "http://localhost:33333";
@@ -318,6 +322,237 @@ pub static PROPERTIES: &[PropertySpec] = &[
         false,
         "How much to log, 1-5; 3 and above log every HTTP request (method, URL without secrets, status, timing).",
     ),
+    prop(
+        "MaxRows",
+        SCHEMA_CAT,
+        PropertyType::Integer {
+            min: -1,
+            max: i64::MAX,
+        },
+        Some("-1"),
+        false,
+        "The most rows any query returns (a LIMIT applied to every SELECT); -1 or 0 means no limit.",
+    ),
+    prop(
+        "Readonly",
+        MISC,
+        PropertyType::Bool,
+        Some("false"),
+        false,
+        "When true, only SELECT, EXPLAIN and the OAuth procedures run; anything that could write is refused.",
+    ),
+    prop(
+        "Tables",
+        SCHEMA_CAT,
+        PropertyType::String,
+        None,
+        false,
+        "A comma-separated list of the Zoho Books tables to list and read (system tables are always there); empty means all.",
+    ),
+    prop(
+        "Views",
+        SCHEMA_CAT,
+        PropertyType::String,
+        None,
+        false,
+        "A comma-separated list of the views to list and read; empty means all (this connector has no views yet).",
+    ),
+    prop(
+        "Other",
+        MISC,
+        PropertyType::String,
+        None,
+        false,
+        "Hidden options as key=value pairs separated by ';' (quote the whole value); keys this connector does not know are noted and ignored.",
+    ),
+    prop(
+        "Location",
+        SCHEMA_CAT,
+        PropertyType::String,
+        None,
+        false,
+        "A folder of schema files (CData). Accepted for compatibility with CData connection strings; it has no effect yet.",
+    ),
+    prop(
+        "BrowsableSchemas",
+        SCHEMA_CAT,
+        PropertyType::String,
+        None,
+        false,
+        "The schemas to list (CData). Accepted for compatibility with CData connection strings; it has no effect yet.",
+    ),
+    prop(
+        "PseudoColumns",
+        SCHEMA_CAT,
+        PropertyType::String,
+        None,
+        false,
+        "Pseudo columns to expose as table columns (CData). Accepted for compatibility with CData connection strings; it has no effect yet.",
+    ),
+    prop(
+        "UserDefinedViews",
+        SCHEMA_CAT,
+        PropertyType::String,
+        None,
+        false,
+        "A file of user-defined views (CData). Accepted for compatibility with CData connection strings; it has no effect yet.",
+    ),
+    prop(
+        "IncludeCustomFields",
+        SCHEMA_CAT,
+        PropertyType::Bool,
+        None,
+        false,
+        "Whether custom fields become columns (CData). Accepted for compatibility with CData connection strings; it has no effect yet.",
+    ),
+    prop(
+        "SupportEnhancedSQL",
+        MISC,
+        PropertyType::Bool,
+        None,
+        false,
+        "Whether SQL the service cannot run is run client-side (CData). This connector always does. Accepted for compatibility with CData connection strings; it has no effect yet.",
+    ),
+    prop(
+        "RTK",
+        MISC,
+        PropertyType::String,
+        None,
+        false,
+        "A CData runtime licence key. Accepted for compatibility with CData connection strings; it has no effect yet.",
+    ),
+    prop(
+        "SSLServerCert",
+        SSL_CAT,
+        PropertyType::String,
+        None,
+        false,
+        "The certificate to accept from the server (CData); Zoho's certificates are checked against the system's roots. Accepted for compatibility with CData connection strings; it has no effect yet.",
+    ),
+    prop(
+        "ProxyAutoDetect",
+        PROXY,
+        PropertyType::Bool,
+        None,
+        false,
+        "Whether to use the system's proxy settings (CData). Accepted for compatibility with CData connection strings; it has no effect yet.",
+    ),
+    prop(
+        "ProxyAuthScheme",
+        PROXY,
+        PropertyType::String,
+        None,
+        false,
+        "The proxy's authentication scheme (CData: BASIC, DIGEST, NONE, NEGOTIATE, NTLM, PROPRIETARY). Accepted for compatibility with CData connection strings; it has no effect yet.",
+    ),
+    prop(
+        "ProxySSLType",
+        PROXY,
+        PropertyType::String,
+        None,
+        false,
+        "How to reach the proxy over TLS (CData: AUTO, ALWAYS, NEVER, TUNNEL). Accepted for compatibility with CData connection strings; it has no effect yet.",
+    ),
+    prop(
+        "ProxyExceptions",
+        PROXY,
+        PropertyType::String,
+        None,
+        false,
+        "Hosts reached without the proxy, separated by ';' (CData). Accepted for compatibility with CData connection strings; it has no effect yet.",
+    ),
+    prop(
+        "FirewallType",
+        FIREWALL,
+        PropertyType::String,
+        None,
+        false,
+        "The firewall's protocol (CData: NONE, TUNNEL, SOCKS4, SOCKS5). Accepted for compatibility with CData connection strings; it has no effect yet.",
+    ),
+    prop(
+        "FirewallServer",
+        FIREWALL,
+        PropertyType::String,
+        None,
+        false,
+        "The firewall's host (CData). Accepted for compatibility with CData connection strings; it has no effect yet.",
+    ),
+    prop(
+        "FirewallPort",
+        FIREWALL,
+        PropertyType::Integer { min: 0, max: 65535 },
+        None,
+        false,
+        "The firewall's port (CData). Accepted for compatibility with CData connection strings; it has no effect yet.",
+    ),
+    prop(
+        "FirewallUser",
+        FIREWALL,
+        PropertyType::String,
+        None,
+        false,
+        "The user name for the firewall (CData). Accepted for compatibility with CData connection strings; it has no effect yet.",
+    ),
+    prop(
+        "FirewallPassword",
+        FIREWALL,
+        PropertyType::Secret,
+        None,
+        true,
+        "The password for the firewall (CData); secret: masked, never logged. Accepted for compatibility with CData connection strings; it has no effect yet.",
+    ),
+    prop(
+        "LogModules",
+        LOG,
+        PropertyType::String,
+        None,
+        false,
+        "The log modules to include (CData). Accepted for compatibility with CData connection strings; it has no effect yet.",
+    ),
+    prop(
+        "MaxLogFileSize",
+        LOG,
+        PropertyType::String,
+        None,
+        false,
+        "The size at which the log file is rotated, e.g. 10MB (CData). Accepted for compatibility with CData connection strings; it has no effect yet.",
+    ),
+    prop(
+        "MaxLogFileCount",
+        LOG,
+        PropertyType::Integer {
+            min: 0,
+            max: i64::MAX,
+        },
+        None,
+        false,
+        "How many rotated log files to keep (CData). Accepted for compatibility with CData connection strings; it has no effect yet.",
+    ),
+];
+
+/// Properties accepted so that CData connection strings keep working, but not acted on: setting
+/// one produces a notice ([`crate::Config::notices`]).
+pub static COMPATIBILITY_ONLY: &[&str] = &[
+    "Location",
+    "BrowsableSchemas",
+    "PseudoColumns",
+    "UserDefinedViews",
+    "IncludeCustomFields",
+    "SupportEnhancedSQL",
+    "RTK",
+    "SSLServerCert",
+    "ProxyAutoDetect",
+    "ProxyAuthScheme",
+    "ProxySSLType",
+    "ProxyExceptions",
+    "FirewallType",
+    "FirewallServer",
+    "FirewallPort",
+    "FirewallUser",
+    "FirewallPassword",
+    "LogModules",
+    "MaxLogFileSize",
+    "MaxLogFileCount",
 ];
 
 /// Looks a property up by name: case-insensitive, spaces ignored.
@@ -357,7 +592,8 @@ pub fn suggest(name: &str) -> Option<&'static str> {
                 strsim::damerau_levenshtein(&lower, &p.name.to_ascii_lowercase()),
             )
         })
-        .filter(|(n, d)| *d <= max_distance(n))
+        // A suggestion keeps most of what was typed: "A" is not a typo of "RTK".
+        .filter(|(n, d)| *d <= max_distance(n) && *d < length.max(1) && *d < n.len())
         .min_by_key(|(_, d)| *d)
         .map(|(n, _)| n)
 }

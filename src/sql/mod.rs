@@ -1,9 +1,14 @@
-//! The SQL front end: text in, a [`Plan`] out, then bind parameters and evaluate `SELECT`s.
+//! The SQL front end: text in, a [`Plan`] out; then either a procedure call or a query for the
+//! engine.
 //!
-//! * [`parse`] turns SQL text into [`Plan`]s with sqlparser's MS SQL dialect (`EXEC`, `CALL`,
-//!   `SELECT`); everything else is rejected with [`Error::NotSupported`](crate::Error::NotSupported).
-//! * [`params`] binds `?` and `@name` markers to caller-supplied values ([`Params`]).
-//! * [`select`] evaluates a `SELECT` over Arrow record batches with arrow's compute kernels.
+//! * [`parse`] splits and parses SQL text with sqlparser's MS SQL dialect: `EXEC`, `EXECUTE`
+//!   and `CALL` become [`CallPlan`]s (the lean path: no engine), queries and `EXPLAIN` of a
+//!   query are handed on as they were parsed; anything else is refused with
+//!   [`Error::NotSupported`](crate::Error::NotSupported).
+//! * [`params`] binds `?` and `@name` markers of procedure calls to caller-supplied values
+//!   ([`Params`]).
+//! * `rewrite` prepares a query for DataFusion (case-insensitive names, `TOP`, markers), and
+//!   `session` plans and runs it.
 //!
 //! Parsing and planning do no I/O and know nothing of connections or procedures: validation
 //! against the procedure catalog happens in [`crate::catalog::procedures`].
@@ -13,15 +18,17 @@
 //!
 //! let plan = parse_statement("EXEC GetOAuthAuthorizationURL @AuthMode = 'WEB'")?;
 //! assert!(matches!(plan, Plan::Call(ref call) if call.procedure == "GetOAuthAuthorizationURL"));
+//! assert!(matches!(parse_statement("SELECT 1")?, Plan::Query(_)));
 //! # Ok::<(), zohobooks_sql::Error>(())
 //! ```
 
 pub mod params;
 pub mod parse;
-pub mod select;
+pub(crate) mod rewrite;
+pub(crate) mod session;
 
 pub use params::{Params, Value};
 pub use parse::{
-    CallArg, CallPlan, CompareOp, Operand, Plan, Predicate, Projection, SelectItem, SelectPlan,
-    SortKey, ValueExpr, ends_with_statement_terminator, parse_statement, split_statements,
+    CallArg, CallPlan, Plan, ValueExpr, ends_with_statement_terminator, parse_statement,
+    split_statements,
 };

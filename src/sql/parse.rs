@@ -3,14 +3,13 @@
 //!
 //! The accepted grammar is written down in `grammar/sql-subset.ebnf`.
 
-use sqlparser::ast::{
-    self, BinaryOperator, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, GroupByExpr,
-    InTarget, LimitClause, ObjectName, ObjectNamePart, OrderByKind, OrderBySort, SetExpr,
-    Statement, TableFactor, TopQuantity, UnaryOperator,
+use crate::sqlparser::ast::{
+    self, BinaryOperator, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, ObjectName,
+    ObjectNamePart, Statement, UnaryOperator,
 };
-use sqlparser::dialect::MsSqlDialect;
-use sqlparser::parser::Parser;
-use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer};
+use crate::sqlparser::dialect::MsSqlDialect;
+use crate::sqlparser::parser::Parser;
+use crate::sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer};
 
 use crate::error::{Error, Result};
 use crate::sql::params::Value;
@@ -20,8 +19,9 @@ use crate::sql::params::Value;
 pub enum Plan {
     /// `EXEC proc @name = value, ...` (or `CALL proc(name = value, ...)`).
     Call(CallPlan),
-    /// `SELECT ... FROM table ...`.
-    Select(SelectPlan),
+    /// A query (`SELECT`, a set operation, `WITH`, `VALUES`) or `EXPLAIN` of one, for the engine.
+    /// Bind markers are still in it: [`rewrite`](crate::sql) numbers and binds them.
+    Query(Box<Statement>),
 }
 
 /// A stored-procedure call as written: not yet checked against the procedure catalog.
@@ -51,141 +51,6 @@ pub enum ValueExpr {
     Positional(usize),
     /// An `@name` marker; the name is stored without `@`, as written.
     Named(String),
-}
-
-/// A `SELECT` over one table.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SelectPlan {
-    /// The table name as written (last part of a dotted name).
-    pub table: String,
-    /// The select list.
-    pub projection: Projection,
-    /// `WHERE`.
-    pub filter: Option<Predicate>,
-    /// `ORDER BY`, in priority order.
-    pub order_by: Vec<SortKey>,
-    /// `LIMIT n`, `TOP n` or `FETCH NEXT n ROWS ONLY`.
-    pub limit: Option<usize>,
-    /// `OFFSET m`.
-    pub offset: usize,
-}
-
-/// The select list.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Projection {
-    /// The items in order; `*` expands to all columns at its place.
-    pub items: Vec<SelectItem>,
-}
-
-/// One item of a select list.
-#[derive(Debug, Clone, PartialEq)]
-pub enum SelectItem {
-    /// `*`
-    Wildcard,
-    /// A column, optionally renamed with `AS alias`.
-    Column {
-        /// The column as written.
-        name: String,
-        /// The output name, when given.
-        alias: Option<String>,
-    },
-}
-
-/// One `ORDER BY` key.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SortKey {
-    /// The column as written.
-    pub column: String,
-    /// `DESC`.
-    pub descending: bool,
-    /// `NULLS FIRST` / `NULLS LAST`; when absent NULLs sort as the lowest values (SQL Server).
-    pub nulls_first: Option<bool>,
-}
-
-/// A comparison operator.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CompareOp {
-    /// `=`
-    Eq,
-    /// `<>` or `!=`
-    NotEq,
-    /// `<`
-    Lt,
-    /// `<=`
-    LtEq,
-    /// `>`
-    Gt,
-    /// `>=`
-    GtEq,
-}
-
-/// A side of a comparison: a column or a value.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Operand {
-    /// A column of the table, as written.
-    Column(String),
-    /// A literal or a bind marker.
-    Value(ValueExpr),
-}
-
-/// A `WHERE` condition.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Predicate {
-    /// `left op right`.
-    Compare {
-        /// Left side.
-        left: Operand,
-        /// Operator.
-        op: CompareOp,
-        /// Right side.
-        right: Operand,
-    },
-    /// `expr [NOT] LIKE pattern` (and `ILIKE` when `case_insensitive`).
-    Like {
-        /// What is matched.
-        expr: Operand,
-        /// The pattern (`%` and `_` wildcards).
-        pattern: Operand,
-        /// `NOT LIKE`.
-        negated: bool,
-        /// `ILIKE`.
-        case_insensitive: bool,
-    },
-    /// `expr [NOT] IN (v1, v2, ...)`.
-    InList {
-        /// What is tested.
-        expr: Operand,
-        /// The candidates.
-        list: Vec<Operand>,
-        /// `NOT IN`.
-        negated: bool,
-    },
-    /// `expr [NOT] BETWEEN low AND high`.
-    Between {
-        /// What is tested.
-        expr: Operand,
-        /// Lower bound (inclusive).
-        low: Operand,
-        /// Upper bound (inclusive).
-        high: Operand,
-        /// `NOT BETWEEN`.
-        negated: bool,
-    },
-    /// `expr IS [NOT] NULL`.
-    IsNull {
-        /// What is tested.
-        expr: Operand,
-        /// `IS NOT NULL`.
-        negated: bool,
-    },
-    /// A boolean column or literal used as a condition.
-    Truth(Operand),
-    /// `a AND b AND ...` (a chain is kept flat, so long chains need no deep recursion).
-    And(Vec<Predicate>),
-    /// `a OR b OR ...` (flat, like `And`).
-    Or(Vec<Predicate>),
-    /// `NOT a`.
-    Not(Box<Predicate>),
 }
 
 fn dialect() -> MsSqlDialect {
@@ -278,7 +143,7 @@ impl<'s> OffsetCursor<'s> {
         }
     }
 
-    fn offset(&mut self, loc: sqlparser::tokenizer::Location) -> usize {
+    fn offset(&mut self, loc: crate::sqlparser::tokenizer::Location) -> usize {
         if loc.line == 0 {
             // sqlparser's "empty span".
             return self.script.len();
@@ -365,10 +230,22 @@ const MAX_CHAIN: usize = 50_000;
 fn plan_tokens(tokens: Vec<TokenWithSpan>) -> Result<Plan> {
     let long_chains = longest_chain(&tokens) > MAX_PRINTED_CHAIN;
     let previous = LONG_CHAINS.with(|f| f.replace(long_chains));
+    let chain = longest_chain(&tokens);
     let plan = parse_and_plan(tokens);
     LONG_CHAINS.with(|f| f.set(previous));
-    plan
+    match plan {
+        // Dropped here, on the thread that could parse it.
+        Ok(Plan::Query(_)) if chain > MAX_QUERY_CHAIN => Err(not_supported(format!(
+            "a query with more than {MAX_QUERY_CHAIN} operators in a row ({chain}); use IN (...) for long lists of alternatives, or split the query"
+        ))),
+        plan => plan,
+    }
 }
+
+/// Longest operator chain in a query. The engine plans, optimises and evaluates expressions
+/// recursively, on the caller's stack; a chain this long still fits a 2 MiB thread in a debug
+/// build (tested), and `IN (...)` lists, which are not chains, have no such limit.
+const MAX_QUERY_CHAIN: usize = 1_000;
 
 fn parse_and_plan(tokens: Vec<TokenWithSpan>) -> Result<Plan> {
     let dialect = dialect();
@@ -390,7 +267,7 @@ fn parse_and_plan(tokens: Vec<TokenWithSpan>) -> Result<Plan> {
 /// planning): parentheses and brackets, prefix operators, and the keywords that start a nested
 /// query or expression.
 fn nesting_tokens(tokens: &[TokenWithSpan]) -> usize {
-    use sqlparser::keywords::Keyword;
+    use crate::sqlparser::keywords::Keyword;
     tokens
         .iter()
         .filter(|t| match &t.token {
@@ -447,8 +324,8 @@ fn on_parser_stack(work: impl FnOnce() -> Result<Plan> + Send) -> Result<Plan> {
 
 /// sqlparser's message, with the contents of any string literal it quotes masked: the token it
 /// "found" may be a secret value (`EXEC P @Verifier '1000.…'` with the `=` forgotten).
-fn parser_message(e: sqlparser::parser::ParserError) -> String {
-    use sqlparser::parser::ParserError;
+fn parser_message(e: crate::sqlparser::parser::ParserError) -> String {
+    use crate::sqlparser::parser::ParserError;
     match e {
         ParserError::TokenizerError(m) | ParserError::ParserError(m) => clipped(&masked(&m)),
         ParserError::RecursionLimitExceeded => "the statement is nested too deeply".into(),
@@ -491,7 +368,7 @@ const MAX_PRINTED_CHAIN: usize = 256;
 /// The longest run of infix operators between two separators (`,`, `;`) at one parenthesis
 /// depth: an upper bound on the depth of the left-deep trees sqlparser builds from them.
 fn longest_chain(tokens: &[TokenWithSpan]) -> usize {
-    use sqlparser::keywords::Keyword;
+    use crate::sqlparser::keywords::Keyword;
     let mut runs: Vec<usize> = vec![0];
     let mut longest = 0;
     for t in tokens {
@@ -656,7 +533,13 @@ fn plan_statement(statement: Statement) -> Result<Plan> {
             };
             Ok(Plan::Call(CallPlan { procedure, args }))
         }
-        Statement::Query(query) => planner.select(*query).map(Plan::Select),
+        query @ Statement::Query(_) => Ok(Plan::Query(Box::new(query))),
+        explain @ Statement::Explain { .. } if matches!(&explain, Statement::Explain { statement, .. } if matches!(**statement, Statement::Query(_))) => {
+            Ok(Plan::Query(Box::new(explain)))
+        }
+        Statement::Explain { .. } => Err(not_supported(
+            "EXPLAIN of anything but a query; EXPLAIN SELECT ... shows how a query runs",
+        )),
         other => {
             let text = other.to_string();
             let keyword = text
@@ -665,7 +548,7 @@ fn plan_statement(statement: Statement) -> Result<Plan> {
                 .unwrap_or("this")
                 .to_ascii_uppercase();
             Err(not_supported(format!(
-                "{keyword} statements; this connector runs EXEC/EXECUTE/CALL of stored procedures and SELECT"
+                "{keyword} statements; this connector is read-only: it runs SELECT (and EXPLAIN of a SELECT) and EXEC/EXECUTE/CALL of its stored procedures"
             )))
         }
     }
@@ -767,417 +650,6 @@ impl Planner {
             ))),
         }
     }
-
-    fn select(&mut self, query: ast::Query) -> Result<SelectPlan> {
-        if query.with.is_some() {
-            return Err(not_supported("WITH (common table expressions)"));
-        }
-        if !query.locks.is_empty() {
-            return Err(not_supported("FOR UPDATE/SHARE"));
-        }
-        if query.for_clause.is_some() {
-            return Err(not_supported("FOR XML/JSON"));
-        }
-        if query.settings.is_some() || query.format_clause.is_some() {
-            return Err(not_supported("SETTINGS/FORMAT clauses"));
-        }
-        if !query.pipe_operators.is_empty() {
-            return Err(not_supported("pipe operators"));
-        }
-        let select = match *query.body {
-            SetExpr::Select(select) => select,
-            SetExpr::SetOperation { op, .. } => {
-                return Err(not_supported(format!("{op} of queries")));
-            }
-            SetExpr::Values(_) => return Err(not_supported("VALUES lists")),
-            SetExpr::Query(_) => return Err(not_supported("parenthesized queries")),
-            SetExpr::Insert(_) => return Err(not_supported("INSERT statements")),
-            SetExpr::Update(_) => return Err(not_supported("UPDATE statements")),
-            SetExpr::Delete(_) => return Err(not_supported("DELETE statements")),
-            SetExpr::Merge(_) => return Err(not_supported("MERGE statements")),
-            SetExpr::Table(_) => return Err(not_supported("TABLE statements")),
-        };
-        let select = *select;
-        if select.distinct.is_some() {
-            return Err(not_supported("DISTINCT"));
-        }
-        if select.into.is_some() {
-            return Err(not_supported("SELECT INTO"));
-        }
-        match &select.group_by {
-            GroupByExpr::Expressions(exprs, modifiers)
-                if exprs.is_empty() && modifiers.is_empty() => {}
-            _ => return Err(not_supported("GROUP BY")),
-        }
-        if select.having.is_some() {
-            return Err(not_supported("HAVING"));
-        }
-        if select.qualify.is_some()
-            || select.prewhere.is_some()
-            || !select.lateral_views.is_empty()
-            || !select.connect_by.is_empty()
-            || !select.cluster_by.is_empty()
-            || !select.distribute_by.is_empty()
-            || !select.sort_by.is_empty()
-            || !select.named_window.is_empty()
-            || select.exclude.is_some()
-            || select.select_modifiers.is_some()
-        {
-            return Err(not_supported(
-                "this SELECT clause (QUALIFY, PREWHERE, WINDOW, ... are not part of the subset)",
-            ));
-        }
-        let table = match select.from.as_slice() {
-            [] => return Err(not_supported("SELECT without FROM")),
-            [single] => {
-                if !single.joins.is_empty() {
-                    return Err(not_supported("JOIN"));
-                }
-                match &single.relation {
-                    TableFactor::Table { name, args, .. } => {
-                        if args.is_some() {
-                            return Err(not_supported(format!(
-                                "table functions (`{}(...)`)",
-                                clipped(&name.to_string())
-                            )));
-                        }
-                        object_name(name)?
-                    }
-                    TableFactor::Derived { .. } => return Err(not_supported("subqueries")),
-                    other => {
-                        return Err(not_supported(format!("the FROM item `{}`", shown(&other))));
-                    }
-                }
-            }
-            _ => return Err(not_supported("several tables in FROM (joins)")),
-        };
-
-        let mut items = Vec::with_capacity(select.projection.len());
-        for item in select.projection {
-            items.push(match item {
-                ast::SelectItem::Wildcard(_) => SelectItem::Wildcard,
-                ast::SelectItem::QualifiedWildcard(..) => SelectItem::Wildcard,
-                ast::SelectItem::UnnamedExpr(expr) => SelectItem::Column {
-                    name: column_name(&expr, "the select list")?,
-                    alias: None,
-                },
-                ast::SelectItem::ExprWithAlias { expr, alias } => SelectItem::Column {
-                    name: column_name(&expr, "the select list")?,
-                    alias: Some(alias.value),
-                },
-                other => {
-                    return Err(not_supported(format!(
-                        "`{}` in the select list",
-                        shown(&other)
-                    )));
-                }
-            });
-        }
-
-        let filter = match &select.selection {
-            Some(expr) => Some(self.predicate(expr)?),
-            None => None,
-        };
-
-        let mut order_by = Vec::new();
-        if let Some(order) = query.order_by {
-            if order.interpolate.is_some() {
-                return Err(not_supported("ORDER BY ... INTERPOLATE"));
-            }
-            match order.kind {
-                OrderByKind::All(_) => return Err(not_supported("ORDER BY ALL")),
-                OrderByKind::Expressions(exprs) => {
-                    for e in exprs {
-                        if e.with_fill.is_some() {
-                            return Err(not_supported("ORDER BY ... WITH FILL"));
-                        }
-                        let descending = match e.options.sort {
-                            None | Some(OrderBySort::Asc) => false,
-                            Some(OrderBySort::Desc) => true,
-                            Some(OrderBySort::Using(_)) => {
-                                return Err(not_supported("ORDER BY ... USING"));
-                            }
-                        };
-                        order_by.push(SortKey {
-                            column: column_name(&e.expr, "ORDER BY")?,
-                            descending,
-                            nulls_first: e.options.nulls_first,
-                        });
-                    }
-                }
-            }
-        }
-
-        let mut limit = None;
-        let mut offset = 0;
-        match query.limit_clause {
-            None => {}
-            Some(LimitClause::LimitOffset {
-                limit: l,
-                offset: o,
-                limit_by,
-            }) => {
-                if !limit_by.is_empty() {
-                    return Err(not_supported("LIMIT ... BY"));
-                }
-                if let Some(l) = l {
-                    limit = Some(count(&l, "LIMIT")?);
-                }
-                if let Some(o) = o {
-                    offset = count(&o.value, "OFFSET")?;
-                }
-            }
-            Some(LimitClause::OffsetCommaLimit {
-                offset: o,
-                limit: l,
-            }) => {
-                limit = Some(count(&l, "LIMIT")?);
-                offset = count(&o, "OFFSET")?;
-            }
-        }
-        if let Some(fetch) = query.fetch {
-            if fetch.percent || fetch.with_ties {
-                return Err(not_supported("FETCH ... PERCENT / WITH TIES"));
-            }
-            if limit.is_some() {
-                return Err(not_supported("FETCH together with LIMIT"));
-            }
-            limit = match fetch.quantity {
-                Some(q) => Some(count(&q, "FETCH")?),
-                None => Some(1),
-            };
-        }
-        if let Some(top) = select.top {
-            if top.percent || top.with_ties {
-                return Err(not_supported("TOP ... PERCENT / WITH TIES"));
-            }
-            if limit.is_some() {
-                return Err(not_supported("TOP together with LIMIT or FETCH"));
-            }
-            limit = match top.quantity {
-                Some(TopQuantity::Constant(n)) => Some(usize::try_from(n).unwrap_or(usize::MAX)),
-                Some(TopQuantity::Expr(e)) => Some(count(&e, "TOP")?),
-                None => return Err(not_supported("TOP without a number")),
-            };
-        }
-
-        Ok(SelectPlan {
-            table,
-            projection: Projection { items },
-            filter,
-            order_by,
-            limit,
-            offset,
-        })
-    }
-
-    fn predicate(&mut self, expr: &Expr) -> Result<Predicate> {
-        Ok(match expr {
-            Expr::Nested(inner) => self.predicate(inner)?,
-            Expr::BinaryOp { left, op, right } => {
-                let compare = match op {
-                    BinaryOperator::And => {
-                        return chain(expr, &BinaryOperator::And)
-                            .into_iter()
-                            .map(|e| self.predicate(e))
-                            .collect::<Result<_>>()
-                            .map(Predicate::And);
-                    }
-                    BinaryOperator::Or => {
-                        return chain(expr, &BinaryOperator::Or)
-                            .into_iter()
-                            .map(|e| self.predicate(e))
-                            .collect::<Result<_>>()
-                            .map(Predicate::Or);
-                    }
-                    BinaryOperator::Eq => CompareOp::Eq,
-                    BinaryOperator::NotEq => CompareOp::NotEq,
-                    BinaryOperator::Lt => CompareOp::Lt,
-                    BinaryOperator::LtEq => CompareOp::LtEq,
-                    BinaryOperator::Gt => CompareOp::Gt,
-                    BinaryOperator::GtEq => CompareOp::GtEq,
-                    other => {
-                        return Err(not_supported(format!("the operator {other} in WHERE")));
-                    }
-                };
-                Predicate::Compare {
-                    left: self.operand(left)?,
-                    op: compare,
-                    right: self.operand(right)?,
-                }
-            }
-            Expr::UnaryOp {
-                op: UnaryOperator::Not,
-                expr,
-            } => Predicate::Not(Box::new(self.predicate(expr)?)),
-            Expr::IsNull(e) => Predicate::IsNull {
-                expr: self.operand(e)?,
-                negated: false,
-            },
-            Expr::IsNotNull(e) => Predicate::IsNull {
-                expr: self.operand(e)?,
-                negated: true,
-            },
-            Expr::In {
-                expr,
-                target,
-                negated,
-                ..
-            } => match target {
-                InTarget::List(list) => {
-                    let expr = self.operand(expr)?;
-                    let list = list
-                        .iter()
-                        .map(|e| self.operand(e))
-                        .collect::<Result<_>>()?;
-                    Predicate::InList {
-                        expr,
-                        list,
-                        negated: *negated,
-                    }
-                }
-                InTarget::Subquery(_) => return Err(not_supported("subqueries")),
-                _ => return Err(not_supported("IN with something other than a value list")),
-            },
-            Expr::Like {
-                negated,
-                any,
-                expr,
-                pattern,
-                escape_char,
-            } => self.like(*negated, *any, expr, pattern, escape_char.is_some(), false)?,
-            Expr::ILike {
-                negated,
-                any,
-                expr,
-                pattern,
-                escape_char,
-            } => self.like(*negated, *any, expr, pattern, escape_char.is_some(), true)?,
-            Expr::Between {
-                expr,
-                negated,
-                low,
-                high,
-            } => Predicate::Between {
-                expr: self.operand(expr)?,
-                low: self.operand(low)?,
-                high: self.operand(high)?,
-                negated: *negated,
-            },
-            Expr::Identifier(_) | Expr::CompoundIdentifier(_) | Expr::Value(_) => {
-                Predicate::Truth(self.operand(expr)?)
-            }
-            other => {
-                return Err(not_supported(format!("`{}` in WHERE", shown(&other))));
-            }
-        })
-    }
-
-    fn like(
-        &mut self,
-        negated: bool,
-        any: bool,
-        expr: &Expr,
-        pattern: &Expr,
-        has_escape: bool,
-        case_insensitive: bool,
-    ) -> Result<Predicate> {
-        if any {
-            return Err(not_supported("LIKE ANY"));
-        }
-        if has_escape {
-            return Err(not_supported("LIKE ... ESCAPE"));
-        }
-        Ok(Predicate::Like {
-            expr: self.operand(expr)?,
-            pattern: self.operand(pattern)?,
-            negated,
-            case_insensitive,
-        })
-    }
-
-    fn operand(&mut self, expr: &Expr) -> Result<Operand> {
-        match expr {
-            // The MsSql dialect reads TRUE and FALSE as identifiers; unquoted, they are the
-            // boolean literals (a column named so can be written [true]).
-            Expr::Identifier(ident)
-                if ident.quote_style.is_none()
-                    && (ident.value.eq_ignore_ascii_case("true")
-                        || ident.value.eq_ignore_ascii_case("false")) =>
-            {
-                Ok(Operand::Value(ValueExpr::Literal(Value::Boolean(
-                    ident.value.eq_ignore_ascii_case("true"),
-                ))))
-            }
-            Expr::Identifier(ident)
-                if !ident.value.starts_with('@') || ident.quote_style.is_some() =>
-            {
-                Ok(Operand::Column(ident.value.clone()))
-            }
-            Expr::CompoundIdentifier(_) => Ok(Operand::Column(column_name(expr, "WHERE")?)),
-            Expr::Nested(inner) => self.operand(inner),
-            _ => self.value(expr, "a WHERE comparison").map(Operand::Value),
-        }
-    }
-}
-
-/// The operands of a left-deep chain `a op b op c ...` in textual order, found without recursion:
-/// sqlparser builds long `OR`/`AND` chains as left-deep trees that can be thousands deep.
-fn chain<'e>(expr: &'e Expr, op: &BinaryOperator) -> Vec<&'e Expr> {
-    let mut operands = Vec::new();
-    let mut current = expr;
-    loop {
-        match current {
-            Expr::BinaryOp {
-                left,
-                op: this,
-                right,
-            } if this == op => {
-                operands.push(&**right);
-                current = left;
-            }
-            other => {
-                operands.push(other);
-                break;
-            }
-        }
-    }
-    operands.reverse();
-    operands
-}
-
-/// A column reference: `Name`, `[Name]`, `"Name"` or `t.Name`.
-fn column_name(expr: &Expr, place: &str) -> Result<String> {
-    match expr {
-        Expr::Identifier(ident) => Ok(ident.value.clone()),
-        Expr::CompoundIdentifier(parts) => parts
-            .last()
-            .map(|p| p.value.clone())
-            .ok_or_else(|| not_supported(format!("an empty name in {place}"))),
-        other => Err(not_supported(format!(
-            "the expression `{}` in {place}; name columns directly",
-            shown(&other)
-        ))),
-    }
-}
-
-/// A non-negative whole number for LIMIT/OFFSET/TOP/FETCH.
-fn count(expr: &Expr, clause: &str) -> Result<usize> {
-    let text = match expr {
-        Expr::Value(v) => match &v.value {
-            ast::Value::Number(n, _) => Some(n.as_str()),
-            _ => None,
-        },
-        Expr::Nested(inner) => return count(inner, clause),
-        _ => None,
-    };
-    text.and_then(|t| t.parse::<usize>().ok())
-        .ok_or_else(|| Error::SqlSyntax {
-            message: format!(
-                "{clause} expects a non-negative whole number, found `{}`",
-                shown(&expr)
-            ),
-        })
 }
 
 #[cfg(test)]
@@ -1187,13 +659,6 @@ mod tests {
     fn call(sql: &str) -> CallPlan {
         match parse_statement(sql) {
             Ok(Plan::Call(c)) => c,
-            other => panic!("{sql}: {other:?}"),
-        }
-    }
-
-    fn select(sql: &str) -> SelectPlan {
-        match parse_statement(sql) {
-            Ok(Plan::Select(s)) => s,
             other => panic!("{sql}: {other:?}"),
         }
     }
@@ -1293,102 +758,15 @@ mod tests {
     }
 
     #[test]
-    fn select_forms() {
-        let s = select("SELECT * FROM sys_tables");
-        assert_eq!(s.table, "sys_tables");
-        assert_eq!(s.projection.items, vec![SelectItem::Wildcard]);
-        assert_eq!((s.filter, s.limit, s.offset), (None, None, 0));
-
-        let s = select(
-            "SELECT TOP 5 [Name], t.Value AS V FROM [sys_connection_props] AS t WHERE Name = 'x' ORDER BY Name DESC, Value",
-        );
-        assert_eq!(s.limit, Some(5));
-        assert_eq!(
-            s.projection.items,
-            vec![
-                SelectItem::Column {
-                    name: "Name".into(),
-                    alias: None
-                },
-                SelectItem::Column {
-                    name: "Value".into(),
-                    alias: Some("V".into())
-                },
-            ]
-        );
-        assert_eq!(
-            s.order_by,
-            vec![
-                SortKey {
-                    column: "Name".into(),
-                    descending: true,
-                    nulls_first: None
-                },
-                SortKey {
-                    column: "Value".into(),
-                    descending: false,
-                    nulls_first: None
-                },
-            ]
-        );
-        let s = select("SELECT a FROM t LIMIT 10 OFFSET 20");
-        assert_eq!((s.limit, s.offset), (Some(10), 20));
-
-        let s = select(
-            "SELECT a FROM t WHERE (a = ? OR NOT b LIKE 'x%') AND c IN (1, @p) AND d IS NOT NULL",
-        );
-        let Some(Predicate::And(terms)) = s.filter else {
-            panic!()
-        };
-        let [first, in_list, not_null] = terms.as_slice() else {
-            panic!("{terms:?}")
-        };
-        assert!(matches!(not_null, Predicate::IsNull { negated: true, .. }));
-        let Predicate::Or(alternatives) = first else {
-            panic!()
-        };
-        assert_eq!(alternatives.len(), 2);
-        assert!(matches!(alternatives[1], Predicate::Not(_)));
-        assert_eq!(
-            *in_list,
-            Predicate::InList {
-                expr: Operand::Column("c".into()),
-                list: vec![
-                    Operand::Value(ValueExpr::Literal(Value::Number("1".into()))),
-                    Operand::Value(ValueExpr::Named("p".into()))
-                ],
-                negated: false
-            }
-        );
-    }
-
-    #[test]
     fn unsupported_constructs_are_named() {
         for (sql, construct) in [
             ("INSERT INTO t (a) VALUES (1)", "INSERT statements"),
             ("UPDATE t SET a = 1", "UPDATE statements"),
             ("DELETE FROM t", "DELETE statements"),
             ("CREATE TABLE t (a INT)", "CREATE statements"),
-            ("SELECT * FROM a JOIN b ON a.x = b.x", "JOIN"),
-            ("SELECT * FROM a, b", "several tables in FROM (joins)"),
-            ("SELECT * FROM (SELECT * FROM t) x", "subqueries"),
-            ("SELECT * FROM t WHERE a IN (SELECT a FROM u)", "subqueries"),
-            ("SELECT DISTINCT a FROM t", "DISTINCT"),
-            ("SELECT a FROM t GROUP BY a", "GROUP BY"),
-            ("SELECT 1", "SELECT without FROM"),
-            ("SELECT a FROM t UNION SELECT a FROM u", "UNION of queries"),
-            (
-                "WITH x AS (SELECT a FROM t) SELECT a FROM x",
-                "WITH (common table expressions)",
-            ),
-            (
-                "SELECT COUNT(*) FROM t",
-                "the expression `COUNT(*)` in the select list",
-            ),
-            (
-                "SELECT a FROM t WHERE a + 1 = 2",
-                "the expression `a + 1` as the value of a WHERE comparison",
-            ),
+            ("DROP TABLE t", "DROP statements"),
+            ("SET x = 1", "SET statements"),
+            ("EXPLAIN DELETE FROM t", "EXPLAIN of anything but a query"),
         ] {
             let e = err(sql);
             assert!(
@@ -1402,9 +780,6 @@ mod tests {
         );
         assert!(err("  ; -- nothing\n").starts_with("SQL syntax error: the SQL text is empty"));
         assert!(err("SELECT a FROM t; SELECT b FROM t").contains("2 statements in one call"));
-        assert!(
-            err("SELECT a FROM t LIMIT 'x'").contains("LIMIT expects a non-negative whole number")
-        );
     }
 
     #[test]
@@ -1432,37 +807,6 @@ mod tests {
                 .is_empty()
         );
         assert!(split_statements("EXEC P @a = 'unterminated").is_err());
-    }
-
-    #[test]
-    fn long_and_or_chains_stay_flat() {
-        let sql = format!(
-            "SELECT a FROM t WHERE ({}) AND b = ?",
-            vec!["a = ?"; 20_000].join(" OR ")
-        );
-        let s = select(&sql);
-        let Some(Predicate::And(terms)) = &s.filter else {
-            panic!()
-        };
-        let Predicate::Or(alternatives) = &terms[0] else {
-            panic!()
-        };
-        assert_eq!(alternatives.len(), 20_000);
-        // Markers are numbered in textual order.
-        assert!(matches!(
-            &alternatives[19_999],
-            Predicate::Compare {
-                right: Operand::Value(ValueExpr::Positional(19_999)),
-                ..
-            }
-        ));
-        assert!(matches!(
-            &terms[1],
-            Predicate::Compare {
-                right: Operand::Value(ValueExpr::Positional(20_000)),
-                ..
-            }
-        ));
     }
 
     proptest::proptest! {
@@ -1529,8 +873,8 @@ mod tests {
         assert!(
             nesting_tokens(&tokenized_statements(&deeper).unwrap()[0]) > NESTING_ON_CALLER_STACK
         );
-        assert!(matches!(parse_statement(shallow), Ok(Plan::Select(_))));
-        assert!(matches!(parse_statement(&deeper), Ok(Plan::Select(_))));
+        assert!(matches!(parse_statement(shallow), Ok(Plan::Query(_))));
+        assert!(matches!(parse_statement(&deeper), Ok(Plan::Query(_))));
     }
 
     #[test]
