@@ -1,5 +1,5 @@
 //! The checks each fuzz target makes on one input, shared by the targets under `fuzz_targets/`
-//! and by `tests/fuzz_regressions.rs`, which replays crash inputs and seeds through the very same
+//! and by `tests/inputs/fuzz_regressions.rs`, which replays crash inputs and seeds through the very same
 //! code in the normal test suite. Every check panics on a violated property; any input is fine.
 #![allow(dead_code)] // each fuzz target uses one check
 

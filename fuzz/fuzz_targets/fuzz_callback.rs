@@ -1,5 +1,5 @@
 //! Fuzz target: `oauth::callback::parse_verifier` on arbitrary text (codes, URLs, queries).
-//! The check itself is in `fuzz/checks.rs`, shared with `tests/fuzz_regressions.rs`.
+//! The check itself is in `fuzz/checks.rs`, shared with `tests/inputs/fuzz_regressions.rs`.
 #![no_main]
 
 #[path = "../checks.rs"]

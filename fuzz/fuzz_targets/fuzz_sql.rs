@@ -1,5 +1,5 @@
 //! Fuzz target: the SQL front end (split, parse, bind, validate) on arbitrary text.
-//! The check itself is in `fuzz/checks.rs`, shared with `tests/fuzz_regressions.rs`.
+//! The check itself is in `fuzz/checks.rs`, shared with `tests/inputs/fuzz_regressions.rs`.
 #![no_main]
 
 #[path = "../checks.rs"]

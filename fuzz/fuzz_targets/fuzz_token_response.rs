@@ -1,5 +1,5 @@
 //! Fuzz target: `oauth::client::parse_token_response` on an arbitrary status, grant and body.
-//! The check itself is in `fuzz/checks.rs`, shared with `tests/fuzz_regressions.rs`.
+//! The check itself is in `fuzz/checks.rs`, shared with `tests/inputs/fuzz_regressions.rs`.
 #![no_main]
 
 #[path = "../checks.rs"]

@@ -162,6 +162,9 @@ fn main() -> ExitCode {
             return ExitCode::from(EXIT_USAGE);
         }
     };
+    for notice in conn.config().notices() {
+        eprintln!("notice: {notice}");
+    }
     let mut printer = Printer::new(cli.format);
 
     if scripts.is_empty() {
@@ -387,13 +390,13 @@ fn render(format: Format, rs: &ResultSet, not_first: bool) -> Result<Vec<u8>, Er
 
 const HELP: &str = "\
 Enter SQL statements ended by ';' (they may span lines). Examples:
-  SELECT * FROM sys_procedures;
+  SELECT ProcedureName, Description FROM sys_procedures;
   SELECT Name, Value FROM sys_connection_props WHERE Value IS NOT NULL;
   EXEC GetOAuthAuthorizationURL @AuthMode = 'WEB', @CallbackUrl = 'http://localhost:33333';
 Commands:
   .help                   this text
-  .tables                 list the tables (SELECT * FROM sys_tables)
-  .procedures             list the stored procedures (SELECT * FROM sys_procedures)
+  .tables                 list the tables (from sys_tables)
+  .procedures             list the stored procedures (from sys_procedures)
   .format table|csv|json  change the output format
   .quit / .exit           leave (Ctrl-D works too; Ctrl-C clears the current statement)";
 
@@ -418,8 +421,12 @@ fn dot_command(line: &str) -> DotCommand {
     match (command, words.next()) {
         (".help", None) => DotCommand::Help,
         (".quit" | ".exit", None) => DotCommand::Quit,
-        (".tables", None) => DotCommand::Run("SELECT * FROM sys_tables"),
-        (".procedures", None) => DotCommand::Run("SELECT * FROM sys_procedures"),
+        (".tables", None) => {
+            DotCommand::Run("SELECT TableName, TableType, Description FROM sys_tables")
+        }
+        (".procedures", None) => {
+            DotCommand::Run("SELECT ProcedureName, Description FROM sys_procedures")
+        }
         (".format", Some(f)) => match Format::from_str(f, true) {
             Ok(format) => DotCommand::SetFormat(format),
             Err(_) => DotCommand::Unknown(line.to_owned()),
@@ -536,7 +543,7 @@ mod tests {
         );
         assert_eq!(
             dot_command(".tables"),
-            DotCommand::Run("SELECT * FROM sys_tables")
+            DotCommand::Run("SELECT TableName, TableType, Description FROM sys_tables")
         );
         assert!(matches!(dot_command(".format xml"), DotCommand::Unknown(_)));
         assert!(matches!(dot_command(".nope"), DotCommand::Unknown(_)));

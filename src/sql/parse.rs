@@ -306,7 +306,7 @@ const PARSER_STACK_BYTES: usize = 32 << 20;
 
 /// Runs `work` on a scoped thread with a [`PARSER_STACK_BYTES`] stack, so a deeply nested
 /// statement gets a syntax error instead of overflowing the caller's stack (an abort).
-fn on_parser_stack(work: impl FnOnce() -> Result<Plan> + Send) -> Result<Plan> {
+pub(crate) fn on_parser_stack<T: Send>(work: impl FnOnce() -> Result<T> + Send) -> Result<T> {
     std::thread::scope(|scope| {
         let handle = std::thread::Builder::new()
             .name("zohobooks-sql-parser".into())

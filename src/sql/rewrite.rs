@@ -75,8 +75,8 @@ pub(crate) fn rewrite(
 /// Everything pass one reads off the statement.
 #[derive(Default)]
 struct Collector {
-    /// Table names in FROM, as written (last part), with the whole name for messages.
-    relations: Vec<(String, String)>,
+    /// Table names in FROM: the parts as written, and the whole name for messages.
+    relations: Vec<(Vec<String>, String)>,
     /// Names the query defines: CTEs, table aliases, column aliases.
     defined: Vec<String>,
     /// Where each `?` is (line, column), in visiting order.
@@ -121,10 +121,16 @@ impl Visitor for Collector {
             TableFactor::Table {
                 name, alias, args, ..
             } => {
-                if args.is_none()
-                    && let Some(last) = last_ident(name)
-                {
-                    self.relations.push((last.value.clone(), name.to_string()));
+                if args.is_none() && last_ident(name).is_some() {
+                    let parts = name
+                        .0
+                        .iter()
+                        .map(|p| match p {
+                            ObjectNamePart::Identifier(i) => i.value.clone(),
+                            other => other.to_string(),
+                        })
+                        .collect();
+                    self.relations.push((parts, name.to_string()));
                 }
                 alias
             }
@@ -178,8 +184,26 @@ fn last_ident(name: &ObjectName) -> Option<&Ident> {
 /// Checks every table the query reads and returns the canonical names of the catalog's ones.
 fn resolve_tables(found: &Collector, names: &dyn NameSource) -> Result<Vec<String>> {
     let ctes: HashSet<String> = found.defined.iter().map(|d| d.to_lowercase()).collect();
+    let (catalog, schema) = names.namespace();
     let mut known = Vec::new();
-    for (last, whole) in &found.relations {
+    for (parts, whole) in &found.relations {
+        let Some((last, qualifiers)) = parts.split_last() else {
+            continue;
+        };
+        // `Books.T` and `ZohoBooks.Books.T` name the catalog's tables; other qualifiers name
+        // nothing here.
+        let in_catalog = match qualifiers {
+            [] => true,
+            [s] => s.eq_ignore_ascii_case(schema),
+            [c, s] => c.eq_ignore_ascii_case(catalog) && s.eq_ignore_ascii_case(schema),
+            _ => false,
+        };
+        if !in_catalog {
+            return Err(Error::UnknownTable {
+                name: crate::sql::parse::clipped(whole),
+                suggestion: None,
+            });
+        }
         if let Some(canonical) = names.table(last) {
             if !known.iter().any(|k| k == canonical) {
                 known.push(canonical.to_owned());

@@ -77,12 +77,34 @@ impl Session {
     }
 
     /// Plans and starts a query statement; batches are produced as the stream is polled.
+    ///
+    /// Planning runs on a thread with a large stack (the parser's): DataFusion plans and
+    /// simplifies expressions recursively, and a few hundred chained operators overflow a
+    /// 2 MiB thread in a debug build. Planning does no I/O, so nothing is awaited there.
     pub(crate) async fn query(&self, statement: Statement, params: &Params) -> Result<BatchStream> {
+        let state = self.context.state();
+        let physical = crate::sql::parse::on_parser_stack(|| {
+            futures::executor::block_on(self.plan(&state, statement, params))
+        })?;
+        let schema: SchemaRef = physical.schema();
+        let stream = datafusion::physical_plan::execute_stream(physical, state.task_ctx())
+            .map_err(from_engine)?;
+        Ok(BatchStream::new(
+            schema,
+            stream.map(|batch| batch.map_err(from_engine)),
+        ))
+    }
+
+    async fn plan(
+        &self,
+        state: &datafusion::execution::SessionState,
+        statement: Statement,
+        params: &Params,
+    ) -> Result<Arc<dyn datafusion::physical_plan::ExecutionPlan>> {
         let names = CatalogNames {
             config: &self.config,
         };
         let rewritten = rewrite(statement, params, &names)?;
-        let state = self.context.state();
         let plan = state
             .statement_to_plan(DfStatement::Statement(Box::new(rewritten.statement)))
             .await
@@ -96,11 +118,20 @@ impl Session {
             .map_err(|e| Error::NotSupported {
                 construct: format!("{}; this connector is read-only", root_message(&e)),
             })?;
+        let secrets: Vec<&str> = rewritten
+            .values
+            .iter()
+            .filter_map(|v| match v {
+                Value::Secret(s) => Some(s.expose_secret()),
+                _ => None,
+            })
+            .collect();
         let plan = if rewritten.values.is_empty() {
             plan
         } else {
             let values: Vec<ScalarValue> = rewritten.values.iter().map(scalar).collect();
-            plan.with_param_values(values).map_err(from_engine)?
+            plan.with_param_values(values)
+                .map_err(|e| masked(from_engine(e), &secrets))?
         };
         let plan = match (self.config.max_rows(), &plan) {
             (_, LogicalPlan::Explain(_)) | (None, _) => plan,
@@ -109,17 +140,30 @@ impl Session {
                 .and_then(LogicalPlanBuilder::build)
                 .map_err(from_engine)?,
         };
-        let physical = state
+        state
             .create_physical_plan(&plan)
             .await
-            .map_err(from_engine)?;
-        let schema: SchemaRef = physical.schema();
-        let stream = datafusion::physical_plan::execute_stream(physical, state.task_ctx())
-            .map_err(from_engine)?;
-        Ok(BatchStream::new(
-            schema,
-            stream.map(|batch| batch.map_err(from_engine)),
-        ))
+            .map_err(|e| masked(from_engine(e), &secrets))
+    }
+}
+
+/// `error` with every bound secret's text masked: an engine message may quote a value
+/// ("Cannot cast string '...' to Int64").
+fn masked(error: Error, secrets: &[&str]) -> Error {
+    let mask = |text: String| {
+        secrets
+            .iter()
+            .filter(|s| !s.is_empty())
+            .fold(text, |t, s| t.replace(s, "********"))
+    };
+    match error {
+        Error::Engine { message } => Error::Engine {
+            message: mask(message),
+        },
+        Error::NotSupported { construct } => Error::NotSupported {
+            construct: mask(construct),
+        },
+        other => other,
     }
 }
 

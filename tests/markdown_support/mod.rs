@@ -1,5 +1,5 @@
 //! Reading the fenced examples out of the project's Markdown documents, for the tests that run
-//! them (tests/docs.rs, tests/docs_oauth.rs, tests/readme.rs).
+//! them (tests/docs/docs.rs, tests/docs/docs_oauth.rs, tests/cli/readme.rs).
 
 /// A fenced block, or an HTML comment between blocks (info `comment`).
 pub struct Block {

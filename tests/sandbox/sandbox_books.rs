@@ -2,7 +2,7 @@
 //! authentication failures (codes 14 and 57), organization checks and the rate limit.
 #![cfg(feature = "sandbox")]
 
-mod sandbox_support;
+use crate::sandbox_support;
 
 use std::collections::HashSet;
 use std::time::Duration;

@@ -1,6 +1,6 @@
 //! The SQL examples in docs/oauth-flows.md and docs/stored-procedures.md run against a sandbox.
 //!
-//! Conventions (in the spirit of tests/docs.rs):
+//! Conventions (in the spirit of tests/docs/docs.rs):
 //! * Every ```sql block runs, in document order, through the public blocking `Connection`
 //!   (`execute_script`). Without a following ```text block it must succeed.
 //! * A ```text block directly after it is the expected output: `error: <message>` must equal the
@@ -20,7 +20,7 @@
 //! Set `DOCS_SHOW_ACTUAL=1` to print the actual output of every example.
 #![cfg(feature = "sandbox")]
 
-mod markdown_support;
+use crate::markdown_support;
 use markdown_support::{blocks, show_actual};
 
 use std::collections::BTreeMap;

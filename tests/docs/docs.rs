@@ -11,7 +11,7 @@
 //!
 //! Set `DOCS_SHOW_ACTUAL=1` to print the actual output of every example.
 
-mod markdown_support;
+use crate::markdown_support;
 use markdown_support::{blocks, show_actual};
 
 use std::path::Path;

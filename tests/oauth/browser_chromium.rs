@@ -10,7 +10,7 @@
 //! `target/browser-screenshots/`.
 #![cfg(all(unix, feature = "sandbox"))]
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

@@ -47,7 +47,7 @@ fn stderr(o: &Output) -> String {
     String::from_utf8(o.stderr.clone()).expect("utf-8 stderr")
 }
 
-const PROXY_QUERY: &str = "SELECT Name, DefaultValue FROM sys_connection_props WHERE Category = 'Proxy' ORDER BY Name LIMIT 2";
+const PROXY_QUERY: &str = "SELECT Name, [Default] FROM sys_connection_props WHERE Category = 'Proxy' ORDER BY Name LIMIT 2";
 
 #[test]
 fn table_format_is_the_default() {
@@ -56,12 +56,12 @@ fn table_format_is_the_default() {
     assert_eq!(
         stdout(&out),
         "\
-+---------------+--------------+
-| Name          | DefaultValue |
-+---------------+--------------+
-| ProxyPassword |              |
-| ProxyPort     |              |
-+---------------+--------------+
++-----------------+---------+
+| Name            | Default |
++-----------------+---------+
+| ProxyAuthScheme |         |
+| ProxyAutoDetect |         |
++-----------------+---------+
 "
     );
     assert_eq!(stderr(&out), "");
@@ -74,7 +74,7 @@ fn csv_format_prints_a_header_per_result_set() {
             "--format",
             "csv",
             "-c",
-            "SELECT Name, IsSecret FROM sys_connection_props WHERE Name IN ('PKCE', 'ProxyPassword'); SELECT TableName FROM sys_tables WHERE TableName = 'a,b'",
+            "SELECT Name, Sensitivity FROM sys_connection_props WHERE Name IN ('PKCE', 'ProxyPassword'); SELECT TableName FROM sys_tables WHERE TableName = 'a,b'",
             "-c",
             "SELECT ProcedureName, Description FROM sys_procedures WHERE ProcedureName LIKE 'Refresh%'",
         ],
@@ -85,9 +85,9 @@ fn csv_format_prints_a_header_per_result_set() {
     assert_eq!(
         stdout(&out),
         "\
-Name,IsSecret
-PKCE,false
-ProxyPassword,true
+Name,Sensitivity
+PKCE,
+ProxyPassword,PASSWORD
 
 TableName
 
@@ -103,7 +103,7 @@ fn json_format_prints_one_array_per_line() {
         &[
             "--format=json",
             "-c",
-            "SELECT Name, DefaultValue, IsSecret FROM sys_connection_props WHERE Name IN ('Scope', 'OAuthVerifier')",
+            "SELECT Name, [Default], Sensitivity FROM sys_connection_props WHERE Name IN ('Scope', 'OAuthVerifier')",
             "-c",
             "SELECT * FROM sys_tables WHERE TableType = 'VIEW'",
         ],
@@ -118,8 +118,8 @@ fn json_format_prints_one_array_per_line() {
     assert_eq!(
         first,
         serde_json::json!([
-            {"Name": "OAuthVerifier", "DefaultValue": null, "IsSecret": true},
-            {"Name": "Scope", "DefaultValue": "ZohoBooks.fullaccess.all", "IsSecret": false},
+            {"Name": "OAuthVerifier", "Default": null, "Sensitivity": "PASSWORD"},
+            {"Name": "Scope", "Default": "ZohoBooks.fullaccess.all", "Sensitivity": null},
         ])
     );
     assert_eq!(lines[1], "[]");
@@ -260,7 +260,7 @@ fn a_failing_statement_stops_the_run_with_status_1() {
     );
     let out = zbsql(&["-c", "SELECT * FROM Invoices"], &[], "");
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).ends_with("hint: SELECT * FROM sys_tables lists the tables\n"));
+    assert!(stderr(&out).ends_with("hint: SELECT TableName FROM sys_tables lists the tables\n"));
 }
 
 #[test]

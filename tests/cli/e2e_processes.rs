@@ -362,7 +362,7 @@ elif [ "$ZB_E2E_FETCHER" != self ] && command -v python3 >/dev/null 2>&1; then
 r = urllib.request.urlopen(sys.argv[1], timeout=30)
 open(sys.argv[2], "w").write(r.geturl())' "$1" '{landed}'
 else
-  ZB_E2E_FETCH_URL="$1" ZB_E2E_FETCH_OUT='{landed}' '{exe}' --exact fetch_helper_child --test-threads 1 -q >/dev/null 2>&1
+  ZB_E2E_FETCH_URL="$1" ZB_E2E_FETCH_OUT='{landed}' '{exe}' --exact e2e_processes::fetch_helper_child --test-threads 1 -q >/dev/null 2>&1
 fi
 "#,
         counter = counter.display(),

@@ -148,10 +148,15 @@ impl InteractiveLogin for FollowingBrowser {
 
 fn child(mode: &str, path: &std::path::Path) -> std::process::Command {
     let mut cmd = std::process::Command::new(std::env::current_exe().unwrap());
-    cmd.args(["--exact", "child_entry", "--nocapture", "--test-threads=1"])
-        .env("ZB_TEST_CHILD", mode)
-        .env("ZB_TEST_PATH", path)
-        .stdin(Stdio::null());
+    cmd.args([
+        "--exact",
+        "oauth_processes::child_entry",
+        "--nocapture",
+        "--test-threads=1",
+    ])
+    .env("ZB_TEST_CHILD", mode)
+    .env("ZB_TEST_PATH", path)
+    .stdin(Stdio::null());
     cmd
 }
 

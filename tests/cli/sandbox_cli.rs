@@ -3,7 +3,7 @@
 //! stops on Ctrl-C (SIGINT).
 #![cfg(all(feature = "sandbox", unix))]
 
-mod sandbox_support;
+use crate::sandbox_support;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};

@@ -3,7 +3,7 @@
 //! HTTP client), real child processes for stderr and Ctrl-C behaviour.
 #![cfg(unix)]
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -605,7 +605,7 @@ impl ChildLogin {
         let mut cmd = Command::new(exe);
         cmd.args([
             "--exact",
-            "child_process_entry",
+            "desktop_flow::child_process_entry",
             "--ignored",
             "--nocapture",
             "--test-threads=1",
@@ -1011,7 +1011,7 @@ fn waiting_message_is_shown_and_cleared_only_on_a_terminal() {
         .port();
     let exe = std::env::current_exe().expect("test binary path");
     let inner = format!(
-        "{} --exact child_process_entry --ignored --nocapture --test-threads=1",
+        "{} --exact desktop_flow::child_process_entry --ignored --nocapture --test-threads=1",
         sh_quote(&exe.to_string_lossy())
     );
     let out = Command::new("timeout")

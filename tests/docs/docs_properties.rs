@@ -20,7 +20,7 @@ fn connection_properties_doc_matches_the_catalog() {
     assert_eq!(
         &doc[start..end],
         generated,
-        "docs/connection-properties.md is out of date; run UPDATE_DOCS=1 cargo test --test docs_properties"
+        "docs/connection-properties.md is out of date; run UPDATE_DOCS=1 cargo test --test docs docs_properties::"
     );
 }
 

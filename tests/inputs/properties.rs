@@ -4,7 +4,7 @@
 //! error ever shows a secret.
 //!
 //! The plain "any string never panics" properties of the connection-string parser and the
-//! canonical round trip from typed values live in `tests/connection_strings.rs`; the verifier's
+//! canonical round trip from typed values live in `tests/inputs/connection_strings.rs`; the verifier's
 //! in `src/oauth/callback.rs`; the SQL parser's own in `src/sql/parse.rs`. These add
 //! grammar-shaped inputs, the whole SQL front end, deep nesting and secret checks.
 

@@ -3,7 +3,7 @@
 //! redirect URI, PKCE), client errors, refresh, throttling and revocation.
 #![cfg(feature = "sandbox")]
 
-mod sandbox_support;
+use crate::sandbox_support;
 
 use std::time::Duration;
 

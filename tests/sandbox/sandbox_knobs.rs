@@ -3,7 +3,7 @@
 //! log, the clock, auto-approve and token expiry endpoints.
 #![cfg(feature = "sandbox")]
 
-mod sandbox_support;
+use crate::sandbox_support;
 
 use std::time::{Duration, Instant};
 

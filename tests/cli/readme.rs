@@ -12,7 +12,7 @@
 //!
 //! Set `DOCS_SHOW_ACTUAL=1` to print the actual output of every block.
 
-mod markdown_support;
+use crate::markdown_support;
 use markdown_support::{blocks, show_actual};
 
 use std::path::{Path, PathBuf};
