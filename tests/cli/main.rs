@@ -6,7 +6,6 @@
 #[allow(dead_code)]
 #[path = "../markdown_support/mod.rs"]
 mod markdown_support;
-#[allow(dead_code)]
 #[path = "../sandbox_support/mod.rs"]
 mod sandbox_support;
 

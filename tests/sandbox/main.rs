@@ -3,7 +3,6 @@
 //! One test binary per area: each binary links the whole engine, so areas are modules here,
 //! not files of their own.
 
-#[allow(dead_code)]
 #[path = "../sandbox_support/mod.rs"]
 mod sandbox_support;
 
