@@ -9,6 +9,9 @@
 //!
 //! Target: `Connection::execute` / `sqlparser parse_sql` <= 2.0.
 //!
+//! A second group times `SELECT`s through the engine: the first on a new connection (which
+//! creates the DataFusion session) against a later one on a connection that has run 99 before.
+//!
 //! Run: `cargo bench --bench execute` (add `-- --quick` for a short run).
 
 use std::hint::black_box;
@@ -65,6 +68,34 @@ fn execute(c: &mut Criterion) {
     });
     group.bench_function("Connection::execute", |b| {
         b.iter(|| black_box(runtime.block_on(conn.execute(black_box(SQL)))))
+    });
+    group.finish();
+
+    const QUERY: &str = "SELECT ProcedureName, COUNT(*) FROM sys_procedureparameters WHERE Direction = 1 GROUP BY ProcedureName";
+    let mut group = c.benchmark_group("SELECT through the engine");
+    group.bench_function("first SELECT on a new connection", |b| {
+        b.iter(|| {
+            runtime.block_on(async {
+                let conn = Connection::open(CONN).await.expect("open");
+                black_box(conn.execute(QUERY).await.expect("runs"))
+            })
+        })
+    });
+    let warm = runtime.block_on(async {
+        let conn = Connection::open(CONN).await.expect("open");
+        for _ in 0..99 {
+            conn.execute(QUERY).await.expect("runs");
+        }
+        conn
+    });
+    group.bench_function("hundredth SELECT on a connection", |b| {
+        b.iter(|| {
+            black_box(
+                runtime
+                    .block_on(warm.execute(black_box(QUERY)))
+                    .expect("runs"),
+            )
+        })
     });
     group.finish();
 }

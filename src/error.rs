@@ -186,7 +186,8 @@ pub enum Error {
         /// The closest function name, when one is close.
         suggestion: Option<String>,
     },
-    /// The SQL engine could not plan or run a query (a type mismatch, a division by zero, ...).
+    /// The SQL engine could not plan or run a query (e.g. a comparison of types that do not mix).
+    /// Arithmetic errors while computing values (a division by zero) are [`Error::Arrow`].
     #[error("query failed: {message}")]
     Engine {
         /// The engine's message (bound secret values masked).

@@ -289,6 +289,8 @@ pub(crate) fn from_engine(error: DataFusionError) -> Error {
     loop {
         error = match error {
             DataFusionError::Context(_, inner) | DataFusionError::Diagnostic(_, inner) => *inner,
+            // Several errors at once (two unknown columns): the first speaks for them.
+            DataFusionError::Collection(mut errors) if !errors.is_empty() => errors.swap_remove(0),
             DataFusionError::Shared(shared) => match Arc::try_unwrap(shared) {
                 Ok(inner) => inner,
                 Err(shared) => return from_shared(&shared),
