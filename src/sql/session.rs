@@ -295,22 +295,10 @@ pub(crate) fn from_engine(error: DataFusionError) -> Error {
                 Ok(inner) => inner,
                 Err(shared) => return from_shared(&shared),
             },
-            DataFusionError::External(external) => {
-                return match external.downcast::<Error>() {
-                    Ok(ours) => *ours,
-                    Err(other) => Error::Engine {
-                        message: crate::sql::parse::clipped(&other.to_string()),
-                    },
-                };
-            }
+            DataFusionError::External(external) => return from_external(external),
             DataFusionError::ArrowError(arrow, _) => match *arrow {
                 crate::arrow::error::ArrowError::ExternalError(external) => {
-                    return match external.downcast::<Error>() {
-                        Ok(ours) => *ours,
-                        Err(other) => Error::Engine {
-                            message: crate::sql::parse::clipped(&other.to_string()),
-                        },
-                    };
+                    return from_external(external);
                 }
                 other => return Error::Arrow(other),
             },
@@ -329,6 +317,16 @@ pub(crate) fn from_engine(error: DataFusionError) -> Error {
                 };
             }
         };
+    }
+}
+
+/// One of our errors raised inside a scan comes back as it was; anything else keeps its text.
+fn from_external(external: Box<dyn std::error::Error + Send + Sync>) -> Error {
+    match external.downcast::<Error>() {
+        Ok(ours) => *ours,
+        Err(other) => Error::Engine {
+            message: crate::sql::parse::clipped(&other.to_string()),
+        },
     }
 }
 
