@@ -57,7 +57,7 @@ impl Session {
             .sql_parser
             .enable_ident_normalization = false;
         // Our rule runs before DataFusion's own analyzer rules (type coercion among them).
-        let mut rules: Vec<Arc<dyn AnalyzerRule + Send + Sync>> = vec![Arc::new(BooleanNumbers)];
+        let mut rules: Vec<Arc<dyn AnalyzerRule + Send + Sync>> = vec![Arc::new(BooleanLiterals)];
         rules.extend(Analyzer::new().rules);
         let state = SessionStateBuilder::new()
             .with_config(session_config)
@@ -167,30 +167,31 @@ fn masked(error: Error, secrets: &[&str]) -> Error {
     }
 }
 
-/// `Flag = 1` and `Flag <> 0` on a Boolean column, as users of SQL Server (which has no boolean
-/// type, only `bit`) and CData write them: the whole numbers 0 and 1 compared with a Boolean
-/// become `false` and `true`. Other numbers are left for type coercion to refuse.
+/// `Flag = 1`, `Flag <> 0` and `Flag = 'true'` on a Boolean column, as users of SQL Server
+/// (which has no boolean type, only `bit`) and CData write them: the whole numbers 0 and 1 and
+/// the strings `'true'`/`'false'` (any case) compared with a Boolean become `false` and `true`.
+/// Other numbers and strings are left for type coercion to refuse.
 #[derive(Debug)]
-struct BooleanNumbers;
+struct BooleanLiterals;
 
-impl AnalyzerRule for BooleanNumbers {
+impl AnalyzerRule for BooleanLiterals {
     fn analyze(&self, plan: LogicalPlan, _config: &ConfigOptions) -> DfResult<LogicalPlan> {
         plan.transform_up_with_subqueries(|node| {
             let mut schema = DFSchema::empty();
             for input in node.inputs() {
                 schema.merge(input.schema());
             }
-            node.map_expressions(|expr| expr.transform_up(|e| boolean_number(e, &schema)))
+            node.map_expressions(|expr| expr.transform_up(|e| boolean_literal(e, &schema)))
         })
         .map(|t| t.data)
     }
 
     fn name(&self) -> &str {
-        "zohobooks_boolean_numbers"
+        "zohobooks_boolean_literals"
     }
 }
 
-fn boolean_number(expr: Expr, schema: &DFSchema) -> DfResult<Transformed<Expr>> {
+fn boolean_literal(expr: Expr, schema: &DFSchema) -> DfResult<Transformed<Expr>> {
     use datafusion::arrow::datatypes::DataType;
     let Expr::BinaryExpr(BinaryExpr { left, op, right }) = &expr else {
         return Ok(Transformed::no(expr));
@@ -199,11 +200,20 @@ fn boolean_number(expr: Expr, schema: &DFSchema) -> DfResult<Transformed<Expr>> 
     if !matches!(op, Operator::Eq | Operator::NotEq) {
         return Ok(Transformed::no(expr));
     }
-    let as_bool = |e: &Expr| match e {
-        Expr::Literal(ScalarValue::Int64(Some(n @ (0 | 1))), _) => {
-            Some(Expr::Literal(ScalarValue::Boolean(Some(*n == 1)), None))
-        }
-        _ => None,
+    let as_bool = |e: &Expr| {
+        let value = match e {
+            Expr::Literal(ScalarValue::Int64(Some(n @ (0 | 1))), _) => *n == 1,
+            Expr::Literal(
+                ScalarValue::Utf8(Some(text))
+                | ScalarValue::Utf8View(Some(text))
+                | ScalarValue::LargeUtf8(Some(text)),
+                _,
+            ) if text.eq_ignore_ascii_case("true") || text.eq_ignore_ascii_case("false") => {
+                text.eq_ignore_ascii_case("true")
+            }
+            _ => return None,
+        };
+        Some(Expr::Literal(ScalarValue::Boolean(Some(value)), None))
     };
     let is_bool = |e: &Expr| matches!(e.get_type(schema), Ok(DataType::Boolean));
     if is_bool(left)
