@@ -19,9 +19,9 @@ use std::time::{Duration, Instant};
 
 use criterion::{BatchSize, Criterion, SamplingMode, criterion_group, criterion_main};
 use tokio::runtime::Runtime;
+use zohobooks_sandbox::{Sandbox, SandboxHandle};
 use zohobooks_sql::connection::ConnectOptions;
 use zohobooks_sql::oauth::ManualClock;
-use zohobooks_sql::sandbox::{Sandbox, SandboxHandle};
 use zohobooks_sql::{Config, Connection};
 
 const CALLBACK: &str = "http://127.0.0.1:33333/callback";

@@ -9,10 +9,10 @@
 
 use std::sync::Arc;
 
+use zohobooks_sandbox::Sandbox;
 use zohobooks_sql::Connection;
 use zohobooks_sql::connection::ConnectOptions;
 use zohobooks_sql::oauth::desktop::{BrowserLauncher, DesktopLogin};
-use zohobooks_sql::sandbox::Sandbox;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -10,8 +10,8 @@
 //!
 //! Run it with `cargo run --example headless_flow`.
 
+use zohobooks_sandbox::Sandbox;
 use zohobooks_sql::Connection;
-use zohobooks_sql::sandbox::Sandbox;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -8,7 +8,7 @@
 //!
 //! Run it with `cargo run --example web_flow`.
 
-use zohobooks_sql::sandbox::Sandbox;
+use zohobooks_sandbox::Sandbox;
 use zohobooks_sql::secret::SecretString;
 use zohobooks_sql::{Connection, Params};
 

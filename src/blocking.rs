@@ -15,9 +15,13 @@
 
 use std::future::Future;
 
+use futures::StreamExt;
+
+use crate::arrow::array::RecordBatch;
+use crate::arrow::datatypes::SchemaRef;
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::result::ResultSet;
+use crate::result::{BatchStream, ResultSet};
 use crate::sql::Params;
 
 /// A blocking connection: the async [`crate::Connection`] plus the runtime that drives it.
@@ -112,6 +116,60 @@ impl Connection {
     /// Runs a script. See [`crate::Connection::execute_script`].
     pub fn execute_script(&self, sql: &str) -> Result<Vec<ResultSet>> {
         self.block_on(self.inner.execute_script(sql))
+    }
+
+    /// Runs one statement and returns its batches as an iterator, each produced when it is
+    /// asked for (a Books table yields one batch per page). See
+    /// [`crate::Connection::query_arrow`].
+    ///
+    /// ```
+    /// use zohobooks_sql::{Params, blocking::Connection};
+    ///
+    /// let conn = Connection::open("")?;
+    /// let batches = conn.query_arrow("SELECT TableName FROM sys_tables", &Params::new())?;
+    /// assert_eq!(batches.schema().field(0).name(), "TableName");
+    /// let rows: usize = batches.map(|b| b.map(|b| b.num_rows())).sum::<Result<_, _>>()?;
+    /// assert!(rows > 10);
+    /// # Ok::<(), zohobooks_sql::Error>(())
+    /// ```
+    pub fn query_arrow(&self, sql: &str, params: &Params) -> Result<Batches<'_>> {
+        let stream = self.block_on(self.inner.query_arrow(sql, params))?;
+        Ok(Batches { conn: self, stream })
+    }
+}
+
+/// The batches of one statement, pulled one at a time by a blocking [`Connection`].
+///
+/// Dropping it before the end stops the statement: no further page is requested.
+pub struct Batches<'c> {
+    conn: &'c Connection,
+    stream: BatchStream,
+}
+
+impl Batches<'_> {
+    /// The schema every batch has (known before the first batch arrives).
+    pub fn schema(&self) -> SchemaRef {
+        self.stream.schema()
+    }
+}
+
+impl Iterator for Batches<'_> {
+    type Item = Result<RecordBatch>;
+
+    fn next(&mut self) -> Option<Result<RecordBatch>> {
+        let stream = &mut self.stream;
+        match self.conn.block_on(async { Ok(stream.next().await) }) {
+            Ok(next) => next,
+            Err(e) => Some(Err(e)),
+        }
+    }
+}
+
+impl std::fmt::Debug for Batches<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Batches")
+            .field("schema", &self.stream.schema())
+            .finish_non_exhaustive()
     }
 }
 

@@ -5,12 +5,14 @@
 //! `EXEC GetOAuthAuthorizationURL`, `EXEC GetOAuthAccessToken`, `EXEC RefreshOAuthAccessToken`,
 //! or let `InitiateOAuth=GETANDREFRESH` run the browser login and keep the token fresh.
 //!
-//! This example runs the whole web flow against the built-in [`sandbox`] (a local emulator of
-//! Zoho's accounts server and Books API), so it needs no account and no network:
+//! This example runs the whole web flow against the sandbox (the `zohobooks-sandbox` crate of
+//! this workspace, a local emulator of Zoho's accounts server and Books API), so it needs no
+//! account and no network:
 //!
 //! ```
+//! use zohobooks_sandbox::Sandbox;
 //! use zohobooks_sql::secret::SecretString;
-//! use zohobooks_sql::{Connection, Params, sandbox::Sandbox};
+//! use zohobooks_sql::{Connection, Params};
 //!
 //! # #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -51,7 +53,7 @@
 //!
 //! Where to go next: [`config`] (connection strings and every property), [`Connection`] and
 //! [`blocking::Connection`], [`oauth`] (the engine: token manager, store, desktop flow),
-//! [`sandbox`], and the `docs/` folder of the repository.
+//! and the `docs/` folder of the repository.
 #![warn(missing_docs)]
 
 pub mod blocking;
@@ -63,8 +65,6 @@ pub mod error;
 pub mod logging;
 pub mod oauth;
 pub mod result;
-#[cfg(feature = "sandbox")]
-pub mod sandbox;
 pub mod secret;
 pub mod sql;
 

@@ -34,11 +34,11 @@ use std::sync::{Arc, OnceLock};
 use sqllogictest::{
     ColumnType, DB, DBOutput, Runner, harness::Failed, harness::Trial, strict_column_validator,
 };
+use zohobooks_sandbox::{Sandbox, SandboxHandle};
 use zohobooks_sql::arrow::datatypes::DataType;
 use zohobooks_sql::blocking::Connection;
 use zohobooks_sql::connection::ConnectOptions;
 use zohobooks_sql::oauth::{CallbackParams, InteractiveLogin, LoginRequest};
-use zohobooks_sql::sandbox::{Sandbox, SandboxHandle};
 use zohobooks_sql::secret::SecretString;
 use zohobooks_sql::{Config, Params, ResultSet, Value};
 

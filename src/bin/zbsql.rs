@@ -22,7 +22,7 @@ use std::process::ExitCode;
 
 use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, ValueEnum};
 use zohobooks_sql::arrow::array::RecordBatch;
-use zohobooks_sql::blocking::Connection;
+use zohobooks_sql::blocking::{Batches, Connection};
 use zohobooks_sql::{Error, ResultSet};
 
 const EXIT_STATEMENT_FAILED: u8 = 1;
@@ -209,7 +209,7 @@ fn serve_sandbox(addr: SocketAddr) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(zohobooks_sql::sandbox::serve_standalone(addr)) {
+    match runtime.block_on(zohobooks_sandbox::serve_standalone(addr)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: the sandbox could not run on {addr}: {e}");
@@ -221,7 +221,7 @@ fn serve_sandbox(addr: SocketAddr) -> ExitCode {
 /// An in-process sandbox and the runtime that serves it, kept alive while statements run.
 #[cfg(feature = "sandbox")]
 struct InProcessSandbox {
-    _handle: zohobooks_sql::sandbox::SandboxHandle,
+    _handle: zohobooks_sandbox::SandboxHandle,
     _runtime: tokio::runtime::Runtime,
 }
 
@@ -248,7 +248,7 @@ fn open_with_sandbox(conn_str: &str) -> Result<(Connection, Option<InProcessSand
         .map_err(io_error("starting the sandbox's runtime"))?;
     let handle = runtime
         .block_on(
-            zohobooks_sql::sandbox::Sandbox::builder()
+            zohobooks_sandbox::Sandbox::builder()
                 .auto_approve(true)
                 .start(),
         )
@@ -309,17 +309,18 @@ fn run_script(conn: &Connection, script: &str, printer: &mut Printer) -> bool {
         }
     };
     for statement in statements {
-        match conn.execute(&statement) {
-            Ok(rs) => {
-                if let Err(e) = printer.print(&rs) {
-                    if e.kind() == io::ErrorKind::BrokenPipe {
-                        return true;
-                    }
-                    eprintln!("error: cannot write the result: {e}");
-                    return false;
-                }
+        let printed = conn
+            .query_arrow(&statement, &zohobooks_sql::Params::new())
+            .map_err(Failure::Statement)
+            .and_then(|batches| printer.print(batches));
+        match printed {
+            Ok(()) => {}
+            Err(Failure::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => return true,
+            Err(Failure::Output(e)) => {
+                eprintln!("error: cannot write the result: {e}");
+                return false;
             }
-            Err(e) => {
+            Err(Failure::Statement(e)) => {
                 report(&e);
                 return false;
             }
@@ -328,7 +329,25 @@ fn run_script(conn: &Connection, script: &str, printer: &mut Printer) -> bool {
     true
 }
 
-/// Prints result sets to stdout in the chosen format.
+/// Why printing a statement's result stopped.
+enum Failure {
+    /// The statement failed (before or between batches).
+    Statement(Error),
+    /// Writing to stdout failed.
+    Output(io::Error),
+}
+
+impl From<io::Error> for Failure {
+    fn from(e: io::Error) -> Self {
+        Failure::Output(e)
+    }
+}
+
+/// Prints results to stdout in the chosen format.
+///
+/// CSV and JSON are written batch by batch as the statement produces them (a Books table
+/// yields a batch per page), so memory stays bounded by a page whatever the row count; the
+/// boxed table needs every row to size its columns and is printed at the end.
 struct Printer {
     format: Format,
     printed: usize,
@@ -339,53 +358,73 @@ impl Printer {
         Printer { format, printed: 0 }
     }
 
-    fn print(&mut self, rs: &ResultSet) -> io::Result<()> {
-        let mut out = io::stdout().lock();
-        let bytes = render(self.format, rs, self.printed > 0).map_err(io::Error::other)?;
-        out.write_all(&bytes)?;
-        out.flush()?;
+    fn print(&mut self, batches: Batches<'_>) -> Result<(), Failure> {
+        let schema = batches.schema();
+        let out = io::stdout().lock();
+        let not_first = self.printed > 0;
         self.printed += 1;
+        match self.format {
+            Format::Table => {
+                let all = batches
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(Failure::Statement)?;
+                let text = ResultSet::new(schema, all)
+                    .to_table_string()
+                    .map_err(Failure::Statement)?;
+                let mut out = out;
+                out.write_all(text.as_bytes())?;
+                out.write_all(b"\n")?;
+                out.flush()?;
+            }
+            Format::Csv => {
+                let mut out = out;
+                if not_first {
+                    out.write_all(b"\n")?;
+                }
+                let mut writer = zohobooks_sql::arrow::csv::WriterBuilder::new()
+                    .with_header(true)
+                    .build(out);
+                let mut any = false;
+                for batch in batches {
+                    let batch = batch.map_err(Failure::Statement)?;
+                    // Each write ends with a flush into stdout.
+                    writer.write(&batch).map_err(arrow_io)?;
+                    any = true;
+                }
+                if !any {
+                    // The header alone says which columns an empty result has.
+                    writer
+                        .write(&RecordBatch::new_empty(schema))
+                        .map_err(arrow_io)?;
+                }
+                writer.into_inner().flush()?;
+            }
+            Format::Json => {
+                let mut writer = zohobooks_sql::arrow::json::WriterBuilder::new()
+                    .with_explicit_nulls(true)
+                    .build::<_, zohobooks_sql::arrow::json::writer::JsonArray>(out);
+                for batch in batches {
+                    let batch = batch.map_err(Failure::Statement)?;
+                    writer.write(&batch).map_err(arrow_io)?;
+                    writer.get_mut().flush()?;
+                }
+                writer.finish().map_err(arrow_io)?;
+                let mut out = writer.into_inner();
+                out.write_all(b"\n")?;
+                out.flush()?;
+            }
+        }
         Ok(())
     }
 }
 
-/// One result set in `format`. CSV result sets after the first are preceded by a blank line.
-fn render(format: Format, rs: &ResultSet, not_first: bool) -> Result<Vec<u8>, Error> {
-    let empty;
-    let batches: Vec<&RecordBatch> = if rs.batches().is_empty() {
-        empty = RecordBatch::new_empty(rs.schema());
-        vec![&empty]
-    } else {
-        rs.batches().iter().collect()
-    };
-    let mut buf = Vec::new();
-    match format {
-        Format::Table => {
-            buf.extend_from_slice(rs.to_table_string()?.as_bytes());
-            buf.push(b'\n');
-        }
-        Format::Csv => {
-            if not_first {
-                buf.push(b'\n');
-            }
-            let mut writer = zohobooks_sql::arrow::csv::WriterBuilder::new()
-                .with_header(true)
-                .build(&mut buf);
-            for batch in batches {
-                writer.write(batch)?;
-            }
-        }
-        Format::Json => {
-            let mut writer = zohobooks_sql::arrow::json::WriterBuilder::new()
-                .with_explicit_nulls(true)
-                .build::<_, zohobooks_sql::arrow::json::writer::JsonArray>(&mut buf);
-            writer.write_batches(&batches)?;
-            writer.finish()?;
-            drop(writer);
-            buf.push(b'\n');
-        }
+/// An Arrow writer's error is an I/O error underneath (a closed pipe) or a value it cannot
+/// write; both end the output.
+fn arrow_io(e: zohobooks_sql::arrow::error::ArrowError) -> Failure {
+    match e {
+        zohobooks_sql::arrow::error::ArrowError::IoError(_, source) => Failure::Output(source),
+        other => Failure::Output(io::Error::other(other)),
     }
-    Ok(buf)
 }
 
 const HELP: &str = "\

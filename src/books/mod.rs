@@ -6,6 +6,7 @@
 //! retry. It returns JSON objects; [`organizations`] turns them into Arrow.
 
 pub mod client;
+pub mod convert;
 pub mod organizations;
 
 pub use client::BooksClient;

@@ -20,7 +20,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use zohobooks_sql::sandbox::{Sandbox, SandboxHandle};
+use zohobooks_sandbox::{Sandbox, SandboxHandle};
 
 const ZBSQL: &str = env!("CARGO_BIN_EXE_zbsql");
 const CHILD_DEADLINE: Duration = Duration::from_secs(60);

@@ -13,6 +13,7 @@ use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use zohobooks_sandbox::Sandbox;
 use zohobooks_sql::config::SettingsLocation;
 use zohobooks_sql::oauth::callback::parse_verifier;
 use zohobooks_sql::oauth::store::{StoreIdentity, TokenRecord, TokenStore};
@@ -20,7 +21,6 @@ use zohobooks_sql::oauth::{
     CallbackParams, ExchangeRequest, InteractiveLogin, LoginRequest, ManualClock, TokenManager,
     TokenManagerOptions,
 };
-use zohobooks_sql::sandbox::Sandbox;
 use zohobooks_sql::secret::{AccessToken, RefreshToken, SecretString};
 
 const CALLBACK: &str = "http://127.0.0.1:33333/callback";

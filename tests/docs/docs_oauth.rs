@@ -28,10 +28,10 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use zohobooks_sandbox::{Sandbox, SandboxHandle};
 use zohobooks_sql::blocking::Connection;
 use zohobooks_sql::connection::ConnectOptions;
 use zohobooks_sql::oauth::desktop::{BrowserLauncher, DesktopLogin};
-use zohobooks_sql::sandbox::{Sandbox, SandboxHandle};
 use zohobooks_sql::{Config, ResultSet};
 
 const PLACEHOLDERS: &[&str] = &[

@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
+use zohobooks_sandbox::Sandbox;
 use zohobooks_sql::Connection;
-use zohobooks_sql::sandbox::Sandbox;
 
 const LIMIT: Duration = Duration::from_secs(10);
 

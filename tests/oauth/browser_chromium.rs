@@ -19,10 +19,10 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use serde_json::{Value, json};
+use zohobooks_sandbox::{Sandbox, SandboxHandle};
 use zohobooks_sql::connection::ConnectOptions;
 use zohobooks_sql::oauth::desktop::{BrowserLauncher, DesktopLogin};
 use zohobooks_sql::oauth::{CallbackParams, InteractiveLogin, LoginRequest};
-use zohobooks_sql::sandbox::{Sandbox, SandboxHandle};
 use zohobooks_sql::{Config, Connection, Error};
 
 const CHROMIUM: &str = "/usr/bin/chromium";

@@ -7,10 +7,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use zohobooks_sandbox::{Sandbox, SandboxHandle};
 use zohobooks_sql::connection::ConnectOptions;
 use zohobooks_sql::oauth::callback::parse_verifier;
 use zohobooks_sql::oauth::{CallbackParams, InteractiveLogin, LoginRequest, ManualClock};
-use zohobooks_sql::sandbox::{Sandbox, SandboxHandle};
 use zohobooks_sql::{Config, Connection, Error};
 
 const LIMIT: Duration = Duration::from_secs(30);

@@ -912,10 +912,7 @@ async fn ctrl_c_cancels_the_wait_and_releases_the_port() {
 // ---- with the sandbox (the project's Zoho emulator) ----------------------------------------------
 
 #[cfg(feature = "sandbox")]
-fn sandbox_authorization_url(
-    sandbox: &zohobooks_sql::sandbox::SandboxHandle,
-    callback: &str,
-) -> String {
+fn sandbox_authorization_url(sandbox: &zohobooks_sandbox::SandboxHandle, callback: &str) -> String {
     let query: String = url::form_urlencoded::Serializer::new(String::new())
         .append_pair("response_type", "code")
         .append_pair("client_id", &sandbox.client_id())
@@ -930,7 +927,7 @@ fn sandbox_authorization_url(
 #[cfg(feature = "sandbox")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn follow_redirects_against_the_auto_approving_sandbox_yields_an_exchangeable_code() {
-    let sandbox = zohobooks_sql::sandbox::Sandbox::builder()
+    let sandbox = zohobooks_sandbox::Sandbox::builder()
         .auto_approve(true)
         .start()
         .await
@@ -976,7 +973,7 @@ async fn follow_redirects_against_the_auto_approving_sandbox_yields_an_exchangea
 #[cfg(feature = "sandbox")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn follow_redirects_stops_at_a_consent_page_and_the_flow_times_out_cleanly() {
-    let sandbox = zohobooks_sql::sandbox::Sandbox::builder()
+    let sandbox = zohobooks_sandbox::Sandbox::builder()
         .auto_approve(false)
         .start()
         .await

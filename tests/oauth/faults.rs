@@ -14,7 +14,7 @@ use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use zohobooks_sql::sandbox::{Endpoint, Fault, Sandbox, SandboxHandle};
+use zohobooks_sandbox::{Endpoint, Fault, Sandbox, SandboxHandle};
 use zohobooks_sql::{Connection, Error};
 
 /// Upper bound for any single step of these tests.

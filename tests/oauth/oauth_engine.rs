@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use zohobooks_sandbox::{Endpoint, Fault, Sandbox, SandboxHandle};
 use zohobooks_sql::books::BooksClient;
 use zohobooks_sql::oauth::callback::parse_verifier;
 use zohobooks_sql::oauth::client::RetryPolicy;
@@ -16,7 +17,6 @@ use zohobooks_sql::oauth::{
     CallbackParams, ExchangeRequest, InteractiveLogin, LoginRequest, ManualClock, TokenManager,
     TokenManagerOptions,
 };
-use zohobooks_sql::sandbox::{Endpoint, Fault, Sandbox, SandboxHandle};
 use zohobooks_sql::secret::{AccessToken, PkceVerifier, RefreshToken, SecretString};
 use zohobooks_sql::{Config, Error};
 

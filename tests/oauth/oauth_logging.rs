@@ -8,6 +8,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use zohobooks_sandbox::{Endpoint, Fault, Sandbox, SandboxHandle};
 use zohobooks_sql::books::BooksClient;
 use zohobooks_sql::oauth::callback::parse_verifier;
 use zohobooks_sql::oauth::client::RetryPolicy;
@@ -15,7 +16,6 @@ use zohobooks_sql::oauth::{
     CallbackParams, ExchangeRequest, InteractiveLogin, LoginRequest, ManualClock, TokenManager,
     TokenManagerOptions,
 };
-use zohobooks_sql::sandbox::{Endpoint, Fault, Sandbox, SandboxHandle};
 use zohobooks_sql::secret::{RefreshToken, SecretString};
 
 const CALLBACK: &str = "http://127.0.0.1:33333/callback";

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use sandbox_support::*;
 use serde_json::json;
-use zohobooks_sql::sandbox::{Sandbox, SandboxHandle};
+use zohobooks_sandbox::{Sandbox, SandboxHandle};
 
 async fn auto() -> SandboxHandle {
     Sandbox::builder()

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use sandbox_support::*;
 use serde_json::Value;
-use zohobooks_sql::sandbox::{Sandbox, SandboxHandle};
+use zohobooks_sandbox::{Sandbox, SandboxHandle};
 
 const ORG: &str = "10234695";
 const SECOND_ORG: &str = "20234696";

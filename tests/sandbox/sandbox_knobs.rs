@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use sandbox_support::*;
 use serde_json::{Value, json};
-use zohobooks_sql::sandbox::{Endpoint, Fault, Sandbox, SandboxHandle};
+use zohobooks_sandbox::{Endpoint, Fault, Sandbox, SandboxHandle};
 
 async fn auto() -> SandboxHandle {
     Sandbox::builder()

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use serde_json::Value;
-use zohobooks_sql::sandbox::SandboxHandle;
+use zohobooks_sandbox::SandboxHandle;
 
 pub const SCOPE: &str = "ZohoBooks.fullaccess.all";
 pub const REDIRECT: &str = "http://127.0.0.1:33333/callback";

@@ -4,14 +4,14 @@
 //! including its quirks (token errors as HTTP 200 with `{"error": ...}`, throttling as HTTP 400
 //! "Access Denied", percent-encoded `accounts-server` on the callback, Books error codes 14 and
 //! 57), so the connector — and your own Zoho integration — can be developed and tested offline,
-//! without credentials. It shares no code with the client side of this crate: a parsing bug
+//! without credentials. It shares no code with the connector (zohobooks-sql): a parsing bug
 //! shared by both would be invisible to every test.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> std::io::Result<()> {
 //! use std::time::Duration;
-//! use zohobooks_sql::sandbox::{Endpoint, Fault, Sandbox};
+//! use zohobooks_sandbox::{Endpoint, Fault, Sandbox};
 //!
 //! let sandbox = Sandbox::builder().auto_approve(true).manual_clock().start().await?;
 //! assert!(sandbox.local_addr().ip().is_loopback());
