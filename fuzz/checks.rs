@@ -72,6 +72,7 @@ pub fn token_response(data: &[u8]) {
         status,
         content_type: (flags & 2 == 0).then(|| "application/json;charset=UTF-8".to_owned()),
         location: None,
+        retry_after: None,
         body: body.to_vec(),
     };
     match parse_token_response("https://accounts.zoho.com/oauth/v2/token", &response, grant) {

@@ -212,7 +212,10 @@ impl Inner {
         if let Some(session) = self.session.get() {
             return Ok(session);
         }
-        let session = Session::new(self.config.clone(), BooksClient::new(self.tokens.clone()))?;
+        let session = Session::new(
+            self.config.clone(),
+            BooksClient::new(self.tokens.clone(), self.config.organization_id()),
+        )?;
         Ok(self.session.get_or_init(|| session))
     }
 }

@@ -162,6 +162,32 @@ pub enum Error {
         /// What was wrong.
         message: String,
     },
+    /// A per-parent table (line items, details) would need more calls than `DetailFetchLimit`
+    /// allows; nothing was fetched beyond the parent list.
+    #[error(
+        "{table} needs one request per {parent} record: {records} records would take {records} requests, more than DetailFetchLimit={limit}; narrow the query with WHERE {key} = '...' or {key} IN (...), or raise DetailFetchLimit"
+    )]
+    DetailFetchLimit {
+        /// The table scanned, e.g. `InvoiceLineItems`.
+        table: String,
+        /// The parent table, e.g. `Invoices`.
+        parent: String,
+        /// The parent key column, e.g. `InvoiceId`.
+        key: String,
+        /// How many parent records there are.
+        records: u64,
+        /// The limit in force.
+        limit: u64,
+    },
+    /// A scan stopped before its end (page cap); the statement fails rather than return a
+    /// silently truncated result.
+    #[error("reading {table} stopped: {reason}")]
+    ScanStopped {
+        /// The table scanned.
+        table: String,
+        /// Why, and how to narrow the query.
+        reason: String,
+    },
     /// A query named a table that does not exist.
     #[error("unknown table '{name}'{}", did_you_mean(suggestion))]
     UnknownTable {

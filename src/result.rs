@@ -161,6 +161,7 @@ impl ResultSet {
 pub struct BatchStream {
     schema: SchemaRef,
     batches: Pin<Box<dyn Stream<Item = Result<RecordBatch>> + Send>>,
+    stats: Arc<crate::books::StatementStats>,
 }
 
 impl BatchStream {
@@ -172,7 +173,20 @@ impl BatchStream {
         BatchStream {
             schema,
             batches: Box::pin(batches),
+            stats: Arc::default(),
         }
+    }
+
+    /// The same stream, reporting into `stats`.
+    pub(crate) fn with_stats(mut self, stats: Arc<crate::books::StatementStats>) -> Self {
+        self.stats = stats;
+        self
+    }
+
+    /// How many Zoho Books API calls the statement has made so far, and the warnings it
+    /// raised (values that did not fit their column): complete once the stream has ended.
+    pub fn stats(&self) -> &crate::books::StatementStats {
+        &self.stats
     }
 
     /// The stream of a result that is already complete.

@@ -5,27 +5,26 @@
 //!   validation of calls.
 //! * [`system_tables`]: the `sys_*` tables (CData's names and columns) describing the catalog
 //!   and the connection.
-//! * [`books_tables`]: the Zoho Books tables, each with the request that reads it.
+//! * [`books`]: the Zoho Books tables as declarative specs (request, columns, filters, sorts),
+//!   their filter pushdown and their scan.
 //! * `provider`: the catalog as DataFusion sees it (a schema provider whose tables are table
 //!   providers; the Books scan node that prints its request in `EXPLAIN`).
 //!
 //! Adding a table is adding a [`TableSpec`] entry; adding a procedure is adding a
 //! [`procedures::ProcedureSpec`] entry with its runner. Nothing else changes.
 
-pub mod books_tables;
+pub mod books;
 pub mod procedures;
 pub(crate) mod provider;
 pub mod system_tables;
 
 use std::sync::Arc;
 
-use futures::stream::BoxStream;
+use std::sync::LazyLock;
 
-use crate::arrow::array::RecordBatch;
 use crate::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
-use crate::books::BooksClient;
 use crate::config::Config;
-use crate::error::Result;
+use books::BooksTable;
 
 /// The catalog name that `sys_catalogs` lists and that qualified names may use
 /// (`ZohoBooks.Books.Organizations`).
@@ -52,27 +51,17 @@ pub struct TableSpec {
 pub enum TableSource {
     /// Built in memory from the catalog and the connection's configuration (no I/O).
     System(fn(&Config) -> Vec<system_tables::Row>),
-    /// Read from Zoho Books.
-    Books(BooksSource),
+    /// Read from Zoho Books as its spec says.
+    Books(&'static BooksTable),
 }
 
 impl std::fmt::Debug for TableSource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             TableSource::System(_) => f.write_str("System"),
-            TableSource::Books(b) => write!(f, "Books(GET {})", b.path),
+            TableSource::Books(b) => write!(f, "Books(GET {})", b.path_display()),
         }
     }
-}
-
-/// How a Books table is read: the request it sends and the code that turns the answers into
-/// record batches (one per page, as the pages arrive).
-#[derive(Clone)]
-pub struct BooksSource {
-    /// The request path under `/books/v3`, as shown in `EXPLAIN`.
-    pub path: &'static str,
-    /// Sends the requests when polled; yields one batch per page in the table's schema.
-    pub read: fn(BooksClient) -> BoxStream<'static, Result<RecordBatch>>,
 }
 
 /// One column of a [`TableSpec`].
@@ -108,11 +97,34 @@ impl TableSpec {
     }
 }
 
+/// The Books tables as catalog entries, built once from their specs.
+static BOOKS_TABLE_SPECS: LazyLock<Vec<TableSpec>> = LazyLock::new(|| {
+    books::tables::BOOKS_TABLES
+        .iter()
+        .map(|table| TableSpec {
+            name: table.name,
+            description: table.description,
+            columns: table
+                .columns
+                .iter()
+                .map(|c| ColumnSpec {
+                    name: String::leak(c.name.clone()),
+                    data_type: c.kind.data_type(),
+                    description: String::leak(c.description.clone()),
+                    key: c.key,
+                })
+                .collect::<Vec<_>>()
+                .leak(),
+            source: TableSource::Books(table),
+        })
+        .collect()
+});
+
 /// Every table that exists: system tables first, then Books tables.
 pub fn all_tables() -> impl Iterator<Item = &'static TableSpec> {
     system_tables::SYSTEM_TABLES
         .iter()
-        .chain(books_tables::BOOKS_TABLES.iter())
+        .chain(BOOKS_TABLE_SPECS.iter())
 }
 
 /// The tables this connection lists and reads: every system table, and the Books tables that

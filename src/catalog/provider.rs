@@ -2,32 +2,26 @@
 //! the [`TableSpec`] entries, resolved case-insensitively.
 //!
 //! * System tables build their one batch in memory when scanned.
-//! * Books tables return a [`BooksScanExec`], which sends its requests only when its stream is
-//!   polled (planning does no I/O), yields a batch per page as it arrives, applies the
-//!   projection and stops at the limit, and prints its request in `EXPLAIN`.
+//! * Books tables return a `ZohoBooksScan` (`books::scan`), which sends its requests only when
+//!   its stream is polled (planning does no I/O), yields a batch per page as it arrives, and
+//!   prints its requests in `EXPLAIN`. WHERE predicates Zoho can filter on are pushed into it
+//!   (Inexact: the engine filters again).
 
 use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use datafusion::catalog::{SchemaProvider, Session, TableProvider};
-use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::datasource::TableType;
 use datafusion::datasource::memory::MemorySourceConfig;
 use datafusion::error::{DataFusionError, Result as DfResult};
-use datafusion::execution::TaskContext;
-use datafusion::logical_expr::Expr;
-use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
-use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
-use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
-use datafusion::physical_plan::{
-    DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties,
-    SendableRecordBatchStream,
-};
-use futures::StreamExt;
+use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
+use datafusion::physical_plan::ExecutionPlan;
 
+use super::books::pushdown::{Pushed, translate};
+use super::books::scan::{BooksScanExec, ScanSettings};
 use super::system_tables::build;
-use super::{BooksSource, TableSource, TableSpec, visible_tables};
+use super::{TableSource, TableSpec, visible_tables};
 use crate::arrow::datatypes::SchemaRef;
 use crate::books::BooksClient;
 use crate::config::Config;
@@ -99,11 +93,26 @@ impl TableProvider for CatalogTable {
         TableType::Base
     }
 
+    fn supports_filters_pushdown(
+        &self,
+        filters: &[&Expr],
+    ) -> DfResult<Vec<TableProviderFilterPushDown>> {
+        Ok(filters
+            .iter()
+            .map(|f| match &self.spec.source {
+                TableSource::Books(table) if translate(table, f).is_some() => {
+                    TableProviderFilterPushDown::Inexact
+                }
+                _ => TableProviderFilterPushDown::Unsupported,
+            })
+            .collect())
+    }
+
     async fn scan(
         &self,
         _state: &dyn Session,
         projection: Option<&Vec<usize>>,
-        _filters: &[Expr],
+        filters: &[Expr],
         limit: Option<usize>,
     ) -> DfResult<Arc<dyn ExecutionPlan>> {
         match &self.spec.source {
@@ -115,13 +124,16 @@ impl TableProvider for CatalogTable {
                     projection.cloned(),
                 )?)
             }
-            TableSource::Books(source) => Ok(Arc::new(BooksScanExec::new(
-                self.spec,
-                source.clone(),
+            TableSource::Books(table) => Ok(Arc::new(BooksScanExec::new(
+                table,
                 self.books.clone(),
-                projection.cloned(),
+                projection,
+                ScanSettings {
+                    pushed: Pushed::from_filters(table, filters),
+                    detail_limit: self.config.detail_fetch_limit(),
+                },
                 limit,
-            )?)),
+            ))),
         }
     }
 }
@@ -129,152 +141,4 @@ impl TableProvider for CatalogTable {
 /// Wraps one of our errors for the engine; [`crate::sql::session`] unwraps it again.
 pub(crate) fn engine_error(error: crate::Error) -> DataFusionError {
     DataFusionError::External(Box::new(error))
-}
-
-/// The scan of a Books table: the requests it will send, the columns it keeps and its limit.
-pub(crate) struct BooksScanExec {
-    table: &'static str,
-    source: BooksSource,
-    client: BooksClient,
-    projection: Option<Vec<usize>>,
-    limit: Option<usize>,
-    schema: SchemaRef,
-    properties: Arc<PlanProperties>,
-}
-
-impl BooksScanExec {
-    fn new(
-        spec: &'static TableSpec,
-        source: BooksSource,
-        client: BooksClient,
-        projection: Option<Vec<usize>>,
-        limit: Option<usize>,
-    ) -> DfResult<Self> {
-        let full = spec.schema();
-        let schema = match &projection {
-            Some(indices) => Arc::new(full.project(indices)?),
-            None => full,
-        };
-        let properties = Arc::new(PlanProperties::new(
-            EquivalenceProperties::new(schema.clone()),
-            Partitioning::UnknownPartitioning(1),
-            EmissionType::Incremental,
-            Boundedness::Bounded,
-        ));
-        Ok(BooksScanExec {
-            table: spec.name,
-            source,
-            client,
-            projection,
-            limit,
-            schema,
-            properties,
-        })
-    }
-}
-
-impl fmt::Debug for BooksScanExec {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("BooksScanExec")
-            .field("table", &self.table)
-            .field("path", &self.source.path)
-            .field("limit", &self.limit)
-            .finish()
-    }
-}
-
-impl DisplayAs for BooksScanExec {
-    fn fmt_as(&self, _format: DisplayFormatType, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "ZohoBooksScan: table={}, request=GET {}, pushed filters=[]",
-            self.table, self.source.path
-        )?;
-        let columns: Vec<&str> = self
-            .schema
-            .fields()
-            .iter()
-            .map(|f| f.name().as_str())
-            .collect();
-        write!(f, ", columns=[{}]", columns.join(", "))?;
-        if let Some(limit) = self.limit {
-            write!(f, ", limit={limit}")?;
-        }
-        Ok(())
-    }
-}
-
-impl ExecutionPlan for BooksScanExec {
-    fn name(&self) -> &str {
-        "ZohoBooksScan"
-    }
-
-    fn properties(&self) -> &Arc<PlanProperties> {
-        &self.properties
-    }
-
-    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
-        Vec::new()
-    }
-
-    fn apply_expressions(
-        &self,
-        _f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> DfResult<TreeNodeRecursion>,
-    ) -> DfResult<TreeNodeRecursion> {
-        Ok(TreeNodeRecursion::Continue)
-    }
-
-    fn with_new_children(
-        self: Arc<Self>,
-        children: Vec<Arc<dyn ExecutionPlan>>,
-    ) -> DfResult<Arc<dyn ExecutionPlan>> {
-        if children.is_empty() {
-            Ok(self)
-        } else {
-            Err(DataFusionError::Internal(
-                "ZohoBooksScan has no children".into(),
-            ))
-        }
-    }
-
-    fn execute(
-        &self,
-        partition: usize,
-        _context: Arc<TaskContext>,
-    ) -> DfResult<SendableRecordBatchStream> {
-        if partition != 0 {
-            return Err(DataFusionError::Internal(format!(
-                "ZohoBooksScan has one partition, asked for {partition}"
-            )));
-        }
-        let projection = self.projection.clone();
-        let limit = self.limit.unwrap_or(usize::MAX);
-        let pages = (self.source.read)(self.client.clone());
-        // One batch per page; at the limit, stop before asking for another page.
-        let limited = futures::stream::unfold((pages, 0usize), move |(mut pages, seen)| {
-            let projection = projection.clone();
-            async move {
-                if seen >= limit {
-                    return None;
-                }
-                let batch = match pages.next().await? {
-                    Ok(batch) => batch,
-                    Err(e) => return Some((Err(engine_error(e)), (pages, limit))),
-                };
-                let batch = match &projection {
-                    Some(indices) => match batch.project(indices) {
-                        Ok(b) => b,
-                        Err(e) => return Some((Err(e.into()), (pages, limit))),
-                    },
-                    None => batch,
-                };
-                let keep = (limit - seen).min(batch.num_rows());
-                Some((Ok(batch.slice(0, keep)), (pages, seen + keep)))
-            }
-        });
-        Ok(Box::pin(RecordBatchStreamAdapter::new(
-            self.schema.clone(),
-            limited,
-        )))
-    }
 }

@@ -386,6 +386,12 @@ impl Config {
     pub fn organization_id(&self) -> Option<&str> {
         self.plain("OrganizationId")
     }
+    /// `DetailFetchLimit`: most per-record requests of a per-parent scan without named keys.
+    pub fn detail_fetch_limit(&self) -> u64 {
+        self.int("DetailFetchLimit")
+            .map_or(100, |n| n.max(0) as u64)
+    }
+
     /// `Timeout` per round trip; `None` when set to 0 (no limit). Default 60 s.
     pub fn timeout(&self) -> Option<Duration> {
         match self.int("Timeout").unwrap_or(60) {

@@ -258,7 +258,18 @@ pub static PROPERTIES: &[PropertySpec] = &[
         PropertyType::String,
         None,
         false,
-        "The Zoho Books organization to use; when empty, the first organization is used.",
+        "The Zoho Books organization to use; when empty, the user's default organization (else the first).",
+    ),
+    prop(
+        "DetailFetchLimit",
+        CONN,
+        PropertyType::Integer {
+            min: 0,
+            max: 1_000_000,
+        },
+        Some("100"),
+        false,
+        "Most per-record requests a line-item or details table may make when the query does not name the parent keys (WHERE InvoiceId = ... or IN (...)); beyond it the statement fails before making them.",
     ),
     prop(
         "Timeout",

@@ -372,6 +372,7 @@ mod tests {
             status,
             content_type: Some("application/json;charset=UTF-8".into()),
             location: None,
+            retry_after: None,
             body: body.as_bytes().to_vec(),
         }
     }

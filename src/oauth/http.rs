@@ -71,6 +71,8 @@ pub struct HttpResponse {
     pub content_type: Option<String>,
     /// The `Location` header, when present.
     pub location: Option<String>,
+    /// The `Retry-After` header, when present (Zoho's per-minute throttling sends it).
+    pub retry_after: Option<String>,
     /// The body bytes.
     pub body: Vec<u8>,
 }
@@ -200,11 +202,13 @@ impl HttpTransport {
             };
             let content_type = header(reqwest::header::CONTENT_TYPE);
             let location = header(reqwest::header::LOCATION);
+            let retry_after = header(reqwest::header::RETRY_AFTER);
             let body = response.bytes().await?.to_vec();
             Ok::<_, reqwest::Error>(HttpResponse {
                 status,
                 content_type,
                 location,
+                retry_after,
                 body,
             })
         }

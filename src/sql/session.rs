@@ -82,17 +82,20 @@ impl Session {
     /// simplifies expressions recursively, and a few hundred chained operators overflow a
     /// 2 MiB thread in a debug build. Planning does no I/O, so nothing is awaited there.
     pub(crate) async fn query(&self, statement: Statement, params: &Params) -> Result<BatchStream> {
-        let state = self.context.state();
+        let mut state = self.context.state();
+        // Each statement counts its own API calls and warnings; its scans find this there.
+        let stats = Arc::new(crate::books::StatementStats::default());
+        state.config_mut().set_extension(stats.clone());
         let physical = crate::sql::parse::on_parser_stack(|| {
             futures::executor::block_on(self.plan(&state, statement, params))
         })?;
         let schema: SchemaRef = physical.schema();
         let stream = datafusion::physical_plan::execute_stream(physical, state.task_ctx())
             .map_err(from_engine)?;
-        Ok(BatchStream::new(
-            schema,
-            stream.map(|batch| batch.map_err(from_engine)),
-        ))
+        Ok(
+            BatchStream::new(schema, stream.map(|batch| batch.map_err(from_engine)))
+                .with_stats(stats),
+        )
     }
 
     async fn plan(

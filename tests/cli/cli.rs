@@ -258,7 +258,7 @@ fn a_failing_statement_stops_the_run_with_status_1() {
         "{}",
         stderr(&out)
     );
-    let out = zbsql(&["-c", "SELECT * FROM Invoices"], &[], "");
+    let out = zbsql(&["-c", "SELECT * FROM Invoice"], &[], "");
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).ends_with("hint: SELECT TableName FROM sys_tables lists the tables\n"));
 }

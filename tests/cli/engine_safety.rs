@@ -36,7 +36,7 @@ fn the_done_when_queries_work_against_the_sandbox() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(
         text(&out.stdout),
-        "Int64(1)\n1\n\ncount(*)\n15\n\nProcedureName,Parameters\nGetOAuthAccessToken,7\nGetOAuthAuthorizationURL,4\nRefreshOAuthAccessToken,2\n\nName\nZillum Sandbox Inc.\n"
+        "Int64(1)\n1\n\ncount(*)\n52\n\nProcedureName,Parameters\nGetOAuthAccessToken,7\nGetOAuthAuthorizationURL,4\nRefreshOAuthAccessToken,2\n\nName\nZillum Sandbox Inc.\n"
     );
 }
 
@@ -124,7 +124,7 @@ fn max_rows_limits_every_query() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(
         text(&out.stdout),
-        "TableName\nOrganizations\nsys_catalogs\n"
+        "TableName\nBankAccounts\nBankTransactions\n"
     );
 }
 

@@ -527,6 +527,7 @@ fn token_responses() {
             status: status_field(case),
             content_type: content_type_field(case),
             location: None,
+            retry_after: None,
             body: case.bytes("body"),
         };
         let grant = match case.str_field("grant") {
@@ -631,7 +632,7 @@ async fn api_responses_through_the_books_client() {
     ))
     .expect("config");
     let tokens = Arc::new(TokenManager::new(&config, TokenManagerOptions::default()));
-    let books = BooksClient::new(tokens);
+    let books = BooksClient::new(tokens, None);
     let mut failures = Vec::new();
     for (i, case) in cases.iter().enumerate() {
         let path = format!("case/{i}");

@@ -375,6 +375,7 @@ fn response(status: u16, body: Vec<u8>) -> HttpResponse {
         status,
         content_type: Some("application/json".to_owned()),
         location: None,
+        retry_after: None,
         body,
     }
 }

@@ -157,7 +157,7 @@ async fn web_flow_end_to_end_then_organizations() {
     assert_eq!(sb.count("token:authorization_code"), 1);
 
     // The connection now uses the tokens: Organizations without another grant.
-    let books = BooksClient::new(m.clone());
+    let books = BooksClient::new(m.clone(), None);
     let orgs = bounded(books.organizations()).await.unwrap();
     assert!(!orgs.is_empty());
     assert!(
@@ -449,7 +449,7 @@ async fn headless_flow_with_oauth_verifier_then_refresh() {
     assert_eq!(sb.count("token:refresh_token"), 1);
     assert_eq!(sb.count("token:authorization_code"), 1);
     // Books works with the refreshed token.
-    let orgs = bounded(BooksClient::new(later.clone()).organizations())
+    let orgs = bounded(BooksClient::new(later.clone(), None).organizations())
         .await
         .unwrap();
     assert!(!orgs.is_empty());
@@ -567,7 +567,7 @@ async fn books_401_code_57_gets_one_refresh_and_one_retry() {
         &clock,
     );
     web_login(&m).await;
-    let books = BooksClient::new(m.clone());
+    let books = BooksClient::new(m.clone(), None);
     sb.inject_fault(Endpoint::Books, Fault::Unauthorized57, 1);
     let orgs = bounded(books.organizations()).await.unwrap();
     assert!(!orgs.is_empty());
@@ -943,7 +943,7 @@ async fn getandrefresh_with_the_real_desktop_login_end_to_end() {
         DesktopLogin::new(BrowserLauncher::FollowRedirects).cancel_on_ctrl_c(false),
     ));
     let m = Arc::new(TokenManager::new(&config, o));
-    let orgs = bounded(BooksClient::new(m.clone()).organizations())
+    let orgs = bounded(BooksClient::new(m.clone(), None).organizations())
         .await
         .unwrap();
     assert!(!orgs.is_empty());

@@ -159,7 +159,7 @@ async fn every_flow(sb: &SandboxHandle, dir: &std::path::Path) -> Seen {
     seen.secret(creds.access_token.expose_secret());
     seen.debug(&creds);
     sb.inject_fault(Endpoint::Books, Fault::Unauthorized57, 1);
-    let books = BooksClient::new(m.clone());
+    let books = BooksClient::new(m.clone(), None);
     books.organizations().await.unwrap();
     seen.secret(m.access_token().await.unwrap().access_token.expose_secret());
     sb.inject_fault(Endpoint::Books, Fault::Unauthorized57, 2);
