@@ -12,3 +12,4 @@ mod docs_errors;
 mod docs_oauth;
 mod docs_properties;
 mod docs_settings;
+mod docs_tables;

@@ -458,6 +458,95 @@ impl TableBuilder {
     }
 }
 
+/// The reference of every Books table as Markdown (the generated part of `docs/tables.md`):
+/// per table its request, key, and per column its type, Zoho field, the filters sent to Zoho
+/// and whether Zoho sorts by it.
+pub fn reference_markdown() -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    out.push_str("| Table | Request | Description |\n|---|---|---|\n");
+    for t in tables::BOOKS_TABLES.iter() {
+        let _ = writeln!(
+            out,
+            "| [{0}](#{1}) | `GET {2}` | {3} |",
+            t.name,
+            t.name.to_ascii_lowercase(),
+            t.path_display(),
+            t.description
+        );
+    }
+    for t in tables::BOOKS_TABLES.iter() {
+        let _ = writeln!(out, "\n## {}\n\n{}\n", t.name, t.description);
+        match t.shape {
+            Shape::List {
+                path, array_key, ..
+            } => {
+                let _ = writeln!(
+                    out,
+                    "Read from `GET {path}` (array `{array_key}`), 200 records a page."
+                );
+            }
+            Shape::PerParent { parent, .. } => {
+                let _ = writeln!(
+                    out,
+                    "Read with one `GET {}` per {} record: name the keys with `WHERE {} = ...` or `IN (...)`; otherwise every record of `GET {}` is read, when there are at most `DetailFetchLimit` of them.",
+                    t.path_display(),
+                    parent.table,
+                    t.columns[0].name,
+                    parent.list_path
+                );
+            }
+        }
+        if !t.fixed_params.is_empty() {
+            let fixed: Vec<String> = t
+                .fixed_params
+                .iter()
+                .map(|(k, v)| format!("`{k}={v}`"))
+                .collect();
+            let _ = writeln!(out, "Every request carries {}.", fixed.join(", "));
+        }
+        out.push_str("\n| Column | Type | Zoho field | Filters sent to Zoho | Sort | Description |\n|---|---|---|---|---|---|\n");
+        for c in &t.columns {
+            let filters: Vec<String> = c
+                .filters
+                .iter()
+                .map(|f| {
+                    let values = if f.values.is_empty() {
+                        String::new()
+                    } else {
+                        let v: Vec<String> = f
+                            .values
+                            .iter()
+                            .map(|(sql, param)| {
+                                if sql == param {
+                                    format!("'{sql}'")
+                                } else {
+                                    format!("'{sql}' → {param}")
+                                }
+                            })
+                            .collect();
+                        format!(" ({})", v.join(", "))
+                    };
+                    format!("`{}` → `{}`{}", f.op.sql(), f.param, values)
+                })
+                .collect();
+            let _ = writeln!(
+                out,
+                "| {}{} | {} | {} | {} | {} | {} |",
+                c.name,
+                if c.key { " (key)" } else { "" },
+                c.kind.sql_name(),
+                c.field()
+                    .map_or("(parent key)".to_owned(), |f| format!("`{f}`")),
+                filters.join("<br>"),
+                c.sort.map_or(String::new(), |s| format!("`{s}`")),
+                c.description
+            );
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
