@@ -151,6 +151,11 @@ impl Batches<'_> {
     pub fn schema(&self) -> SchemaRef {
         self.stream.schema()
     }
+
+    /// The statement's API calls and warnings so far (complete once the iterator has ended).
+    pub fn stats(&self) -> &crate::books::StatementStats {
+        self.stream.stats()
+    }
 }
 
 impl Iterator for Batches<'_> {

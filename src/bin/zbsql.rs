@@ -63,6 +63,11 @@ struct Cli {
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
 
+    /// After each statement, print its row count, the Zoho API calls it made and its time on
+    /// stderr, e.g. "(10 rows, 1 API call, 0.412 s)".
+    #[arg(long)]
+    timer: bool,
+
     /// Start a local Zoho emulator in this process (auto-approving logins) and connect to it:
     /// AccountsServer, OAuthClientId, OAuthClientSecret, CallbackURL (a free loopback port),
     /// OAuthSettingsLocation=memory://sandbox and InitiateOAuth=GETANDREFRESH are filled in unless
@@ -165,7 +170,7 @@ fn main() -> ExitCode {
     for notice in conn.config().notices() {
         eprintln!("notice: {notice}");
     }
-    let mut printer = Printer::new(cli.format);
+    let mut printer = Printer::new(cli.format, cli.timer);
 
     if scripts.is_empty() {
         let stdin = io::stdin();
@@ -309,12 +314,35 @@ fn run_script(conn: &Connection, script: &str, printer: &mut Printer) -> bool {
         }
     };
     for statement in statements {
-        let printed = conn
-            .query_arrow(&statement, &zohobooks_sql::Params::new())
-            .map_err(Failure::Statement)
-            .and_then(|batches| printer.print(batches));
+        let started = std::time::Instant::now();
+        let mut batches = match conn.query_arrow(&statement, &zohobooks_sql::Params::new()) {
+            Ok(b) => b,
+            Err(e) => {
+                report(&e);
+                return false;
+            }
+        };
+        let printed = printer.print(&mut batches);
+        // Values that did not fit their column: the rows are printed, the user is told.
+        for warning in batches.stats().warnings() {
+            eprintln!("warning: {warning}");
+        }
         match printed {
-            Ok(()) => {}
+            Ok(rows) => {
+                if printer.timer {
+                    eprintln!(
+                        "({rows} row{}, {} API call{}, {:.3} s)",
+                        if rows == 1 { "" } else { "s" },
+                        batches.stats().api_calls(),
+                        if batches.stats().api_calls() == 1 {
+                            ""
+                        } else {
+                            "s"
+                        },
+                        started.elapsed().as_secs_f64()
+                    );
+                }
+            }
             Err(Failure::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => return true,
             Err(Failure::Output(e)) => {
                 eprintln!("error: cannot write the result: {e}");
@@ -351,21 +379,35 @@ impl From<io::Error> for Failure {
 struct Printer {
     format: Format,
     printed: usize,
+    /// Print rows, API calls and time of each statement on stderr.
+    timer: bool,
 }
 
 impl Printer {
-    fn new(format: Format) -> Self {
-        Printer { format, printed: 0 }
+    fn new(format: Format, timer: bool) -> Self {
+        Printer {
+            format,
+            printed: 0,
+            timer,
+        }
     }
 
-    fn print(&mut self, batches: Batches<'_>) -> Result<(), Failure> {
+    /// Prints one statement's result; returns how many rows it had.
+    fn print(&mut self, batches: &mut Batches<'_>) -> Result<usize, Failure> {
         let schema = batches.schema();
+        let mut rows = 0usize;
+        let mut batches = batches.inspect(|b| {
+            if let Ok(b) = b {
+                rows += b.num_rows();
+            }
+        });
         let out = io::stdout().lock();
         let not_first = self.printed > 0;
         self.printed += 1;
         match self.format {
             Format::Table => {
                 let all = batches
+                    .by_ref()
                     .collect::<Result<Vec<_>, _>>()
                     .map_err(Failure::Statement)?;
                 let text = ResultSet::new(schema, all)
@@ -385,7 +427,7 @@ impl Printer {
                     .with_header(true)
                     .build(out);
                 let mut any = false;
-                for batch in batches {
+                for batch in batches.by_ref() {
                     let batch = batch.map_err(Failure::Statement)?;
                     // Each write ends with a flush into stdout.
                     writer.write(&batch).map_err(arrow_io)?;
@@ -403,7 +445,7 @@ impl Printer {
                 let mut writer = zohobooks_sql::arrow::json::WriterBuilder::new()
                     .with_explicit_nulls(true)
                     .build::<_, zohobooks_sql::arrow::json::writer::JsonArray>(out);
-                for batch in batches {
+                for batch in batches.by_ref() {
                     let batch = batch.map_err(Failure::Statement)?;
                     writer.write(&batch).map_err(arrow_io)?;
                     writer.get_mut().flush()?;
@@ -414,7 +456,8 @@ impl Printer {
                 out.flush()?;
             }
         }
-        Ok(())
+        drop(batches);
+        Ok(rows)
     }
 }
 

@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::arrow::array::{
     ArrayRef, BooleanBuilder, Date32Builder, Decimal128Builder, Int64Builder, RecordBatch,
-    StringBuilder, TimestampSecondBuilder,
+    RecordBatchOptions, StringBuilder, TimestampSecondBuilder,
 };
 use crate::arrow::datatypes::{DataType, SchemaRef, TimeUnit};
 use crate::error::{Error, Result};
@@ -151,9 +151,14 @@ pub fn to_batch(
         };
         arrays.push(array);
     }
-    let batch = RecordBatch::try_new(schema.clone(), arrays).map_err(|e| Error::Engine {
-        message: format!("building a batch: {e}"),
-    })?;
+    // `COUNT(*)` projects no column: the batch still has its row count.
+    let options = RecordBatchOptions::new().with_row_count(Some(records.len()));
+    let batch =
+        RecordBatch::try_new_with_options(schema.clone(), arrays, &options).map_err(|e| {
+            Error::Engine {
+                message: format!("building a batch: {e}"),
+            }
+        })?;
     Ok((batch, misfits))
 }
 

@@ -346,9 +346,9 @@ fn from_external(external: Box<dyn std::error::Error + Send + Sync>) -> Error {
 fn from_shared(error: &DataFusionError) -> Error {
     match error.find_root() {
         DataFusionError::External(external) => match external.downcast_ref::<Error>() {
-            Some(ours) => Error::Engine {
-                message: crate::sql::parse::clipped(&ours.to_string()),
-            },
+            Some(ours) => duplicate(ours).unwrap_or_else(|| Error::Engine {
+                message: ours.to_string(),
+            }),
             None => Error::Engine {
                 message: crate::sql::parse::clipped(&external.to_string()),
             },
@@ -357,6 +357,51 @@ fn from_shared(error: &DataFusionError) -> Error {
             message: root_message(other),
         },
     }
+}
+
+/// A copy of one of the errors a scan raises (they hold plain data), so an error shared by
+/// several consumers (a join's build side) still reaches the caller as its own variant.
+fn duplicate(error: &Error) -> Option<Error> {
+    Some(match error {
+        Error::DetailFetchLimit {
+            table,
+            parent,
+            key,
+            records,
+            limit,
+        } => Error::DetailFetchLimit {
+            table: table.clone(),
+            parent: parent.clone(),
+            key: key.clone(),
+            records: *records,
+            limit: *limit,
+        },
+        Error::ScanStopped { table, reason } => Error::ScanStopped {
+            table: table.clone(),
+            reason: reason.clone(),
+        },
+        Error::RateLimited { message } => Error::RateLimited {
+            message: message.clone(),
+        },
+        Error::Api {
+            status,
+            code,
+            message,
+        } => Error::Api {
+            status: *status,
+            code: *code,
+            message: message.clone(),
+        },
+        Error::Http { url, message } => Error::Http {
+            url: url.clone(),
+            message: message.clone(),
+        },
+        Error::Timeout { what, after } => Error::Timeout {
+            what: what.clone(),
+            after: *after,
+        },
+        _ => return None,
+    })
 }
 
 fn schema_error_to_ours(error: datafusion::common::SchemaError) -> Error {

@@ -167,3 +167,23 @@ fn statements_that_could_touch_a_file_are_refused_and_the_file_is_untouched() {
     assert_eq!(std::fs::read(&victim).unwrap(), before);
     assert!(!Path::new(&absent).exists(), "a refused COPY created {a}");
 }
+
+/// `--timer` reports rows, API calls and time on stderr; a page of 200 invoices and the
+/// organization lookup are two calls; CSV goes to stdout as the rows arrive.
+#[test]
+fn timer_reports_rows_and_api_calls_of_a_books_query() {
+    let out = zbsql(&[
+        "--sandbox",
+        "--timer",
+        "--format",
+        "csv",
+        "-c",
+        "SELECT InvoiceNumber, Date, Total FROM Invoices ORDER BY Date DESC LIMIT 10",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert_eq!(stdout.lines().count(), 11, "{stdout}");
+    assert!(stdout.starts_with("InvoiceNumber,Date,Total\n"), "{stdout}");
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("(10 rows, 2 API calls, "), "{stderr}");
+}

@@ -9,3 +9,5 @@ mod sandbox_support;
 mod sandbox_accounts;
 mod sandbox_books;
 mod sandbox_knobs;
+
+mod books_tables;
