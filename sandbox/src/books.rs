@@ -1,31 +1,27 @@
-//! Zoho Books API v3 emulation: `organizations`, `contacts` and `invoices` (lists and single
-//! records) over the seeded data, with Zoho's envelope, pagination, authentication errors
-//! (codes 14 and 57) and an optional per-minute rate limit (HTTP 429, code 44).
+//! Zoho Books API v3 emulation: `/organizations` and every list and detail endpoint of the
+//! catalog, over the lazily generated data, with Zoho's envelope, paging, filters and sorts
+//! (see `query`), authentication errors (codes 14 and 57), the per-minute rate limit (HTTP 429,
+//! code 44) and the per-day limit (HTTP 429, code 45).
 
 use hyper::header::{HeaderName, HeaderValue};
 use hyper::{Method, Response, StatusCode};
 use serde_json::{Map, Value, json};
 
 use super::accounts::split_scope;
-use super::books_data::Organization;
-use super::http::{Body, SandboxRequest, json as json_response};
+use super::books_gen;
+use super::catalog::{self, Module, Spec};
+use super::http::{Body, SandboxRequest, json as json_response, json_text};
+use super::query;
 use super::state::{Shared, lock};
 
 /// Code 57's message, as observed on Zoho.
 pub(crate) const NOT_AUTHORIZED_MESSAGE: &str = "You are not authorized to perform this operation";
 const MISSING_AUTH_MESSAGE: &str = "The request could not be authenticated as the authentication value you entered is invalid. Enter a valid authentication value and try again.";
-/// Largest (and default) page size.
-const MAX_PER_PAGE: usize = 200;
-
-/// The counter key for a Books path.
-pub(crate) fn counter_key(path: &str) -> &'static str {
-    match resource_segments(path).first().copied() {
-        Some("organizations") => "books:organizations",
-        Some("contacts") => "books:contacts",
-        Some("invoices") => "books:invoices",
-        _ => "books:other",
-    }
-}
+/// The per-day limit's answer (HTTP 429, code 45, no `Retry-After`).
+pub(crate) const DAILY_LIMIT_MESSAGE: &str =
+    "You have reached the maximum number of API calls for the day.";
+/// The per-minute limit's answer (HTTP 429, code 44, with `Retry-After`).
+pub(crate) const RATE_LIMIT_MESSAGE: &str = "You have exceeded the maximum number of API calls allowed per minute for this organization. Please try again after some time.";
 
 fn resource_segments(path: &str) -> Vec<&str> {
     path.strip_prefix("/books/v3")
@@ -35,7 +31,7 @@ fn resource_segments(path: &str) -> Vec<&str> {
         .collect()
 }
 
-fn envelope_error(status: StatusCode, code: u32, message: &str) -> Response<Body> {
+pub(crate) fn envelope_error(status: StatusCode, code: u32, message: &str) -> Response<Body> {
     json_response(status, &json!({ "code": code, "message": message }))
 }
 
@@ -43,75 +39,76 @@ fn envelope_error(status: StatusCode, code: u32, message: &str) -> Response<Body
 enum Resource {
     Organizations,
     Organization(String),
-    List(Kind),
-    Record(Kind, String),
-}
-
-#[derive(Clone, Copy)]
-enum Kind {
-    Contacts,
-    Invoices,
-}
-
-impl Kind {
-    fn plural(self) -> &'static str {
-        match self {
-            Kind::Contacts => "contacts",
-            Kind::Invoices => "invoices",
-        }
-    }
-    fn singular(self) -> &'static str {
-        match self {
-            Kind::Contacts => "contact",
-            Kind::Invoices => "invoice",
-        }
-    }
-    fn id_field(self) -> &'static str {
-        match self {
-            Kind::Contacts => "contact_id",
-            Kind::Invoices => "invoice_id",
-        }
-    }
-    fn not_found_message(self) -> &'static str {
-        match self {
-            Kind::Contacts => "The contact does not exist.",
-            Kind::Invoices => "Invoice does not exist.",
-        }
-    }
-    fn report_name(self) -> &'static str {
-        match self {
-            Kind::Contacts => "Contacts",
-            Kind::Invoices => "Invoices",
-        }
-    }
-    /// Query parameters that filter the list by equality on a field of the same name.
-    fn filters(self) -> &'static [&'static str] {
-        match self {
-            Kind::Contacts => &["contact_type", "status"],
-            Kind::Invoices => &["status", "customer_id"],
-        }
-    }
-    fn records(self, org: &Organization) -> &[Value] {
-        match self {
-            Kind::Contacts => &org.contacts,
-            Kind::Invoices => &org.invoices,
-        }
-    }
+    List(&'static Spec),
+    Record(&'static Spec, String),
+    ContactPersons(String),
 }
 
 fn parse_resource(path: &str) -> Option<Resource> {
     let segments = resource_segments(path);
-    let kind = |name: &str| match name {
-        "contacts" => Some(Kind::Contacts),
-        "invoices" => Some(Kind::Invoices),
+    match segments.as_slice() {
+        ["organizations"] => return Some(Resource::Organizations),
+        ["organizations", id] => return Some(Resource::Organization((*id).to_string())),
+        _ => {}
+    }
+    // Two-segment module paths (projects/timeentries, settings/taxes) win over one segment.
+    let two = match segments.as_slice() {
+        [first, second, ..] => catalog::by_path(&format!("{first}/{second}")),
         _ => None,
     };
-    match segments.as_slice() {
-        ["organizations"] => Some(Resource::Organizations),
-        ["organizations", id] => Some(Resource::Organization((*id).to_string())),
-        [name] => kind(name).map(Resource::List),
-        [name, id] => kind(name).map(|kind| Resource::Record(kind, (*id).to_string())),
+    let (spec, rest) = match (two, segments.as_slice()) {
+        (Some(spec), [_, _, rest @ ..]) => (spec, rest),
+        (_, [first, rest @ ..]) => (catalog::by_path(first)?, rest),
+        _ => return None,
+    };
+    match rest {
+        [] => Some(Resource::List(spec)),
+        [id] if spec.singular.is_some() => Some(Resource::Record(spec, (*id).to_string())),
+        [id, "contactpersons"] if spec.module == Module::Contacts => {
+            Some(Resource::ContactPersons((*id).to_string()))
+        }
         _ => None,
+    }
+}
+
+/// The module path a Books request targets (`invoices`, `projects/timeentries`,
+/// `organizations`), for per-path faults; `None` for unknown paths.
+pub(crate) fn module_path(path: &str) -> Option<&'static str> {
+    match parse_resource(path)? {
+        Resource::Organizations | Resource::Organization(_) => Some("organizations"),
+        Resource::List(spec) | Resource::Record(spec, _) => Some(spec.path),
+        Resource::ContactPersons(_) => Some("contacts"),
+    }
+}
+
+/// The known module path equal to `path` (for [`crate::Endpoint::books_path`]).
+pub(crate) fn known_path(path: &str) -> Option<&'static str> {
+    if path == "organizations" {
+        return Some("organizations");
+    }
+    catalog::by_path(path).map(|spec| spec.path)
+}
+
+/// The counters a Books path bumps: `books:<path>` for every call under the path (lists and
+/// records, as before), plus `books:<path>:record` for a single record and
+/// `books:contacts:contactpersons` for contact persons; `books:other` for unknown paths.
+pub(crate) fn counter_keys(path: &str) -> Vec<String> {
+    match parse_resource(path) {
+        Some(Resource::Organizations) => vec!["books:organizations".into()],
+        Some(Resource::Organization(_)) => vec![
+            "books:organizations".into(),
+            "books:organizations:record".into(),
+        ],
+        Some(Resource::List(spec)) => vec![format!("books:{}", spec.path)],
+        Some(Resource::Record(spec, _)) => vec![
+            format!("books:{}", spec.path),
+            format!("books:{}:record", spec.path),
+        ],
+        Some(Resource::ContactPersons(_)) => vec![
+            "books:contacts".into(),
+            "books:contacts:contactpersons".into(),
+        ],
+        None => vec!["books:other".into()],
     }
 }
 
@@ -119,7 +116,8 @@ fn parse_resource(path: &str) -> Option<Resource> {
 fn scope_module(resource: &Resource) -> &'static str {
     match resource {
         Resource::Organizations | Resource::Organization(_) => "settings",
-        Resource::List(kind) | Resource::Record(kind, _) => kind.plural(),
+        Resource::List(spec) | Resource::Record(spec, _) => spec.scope,
+        Resource::ContactPersons(_) => "contacts",
     }
 }
 
@@ -178,7 +176,7 @@ pub(crate) fn handle(shared: &Shared, req: &SandboxRequest) -> Response<Body> {
     // 2. Organization (every resource but /organizations needs one).
     let organization = match &resource {
         Resource::Organizations | Resource::Organization(_) => None,
-        Resource::List(_) | Resource::Record(..) => {
+        _ => {
             let id = req
                 .query_param("organization_id")
                 .or_else(|| req.header("x-com-zoho-books-organizationid"));
@@ -204,9 +202,12 @@ pub(crate) fn handle(shared: &Shared, req: &SandboxRequest) -> Response<Body> {
         }
     };
 
-    // 3. Rate limit per organization (or per user for /organizations) and clock minute.
-    let rate_headers = match rate_limit(shared, organization.map_or("user", |org| org.id.as_str()))
-    {
+    // 3. The daily and per-minute limits, per organization (or per user for /organizations).
+    let limit_key = organization.map_or("user", |org| org.id.as_str());
+    if daily_limit_spent(shared, limit_key) {
+        return envelope_error(StatusCode::TOO_MANY_REQUESTS, 45, DAILY_LIMIT_MESSAGE);
+    }
+    let rate_headers = match rate_limit(shared, limit_key) {
         Ok(headers) => headers,
         Err(response) => return *response,
     };
@@ -236,26 +237,45 @@ pub(crate) fn handle(shared: &Shared, req: &SandboxRequest) -> Response<Body> {
                 "The organization does not exist.",
             ),
         },
-        (Resource::List(kind), Some(org)) => list(kind, org, req),
-        (Resource::Record(kind, id), Some(org)) => {
-            match kind
-                .records(org)
-                .iter()
-                .find(|record| record[kind.id_field()] == id.as_str())
-            {
-                Some(record) => {
-                    let mut body = Map::new();
-                    body.insert("code".into(), json!(0));
-                    body.insert("message".into(), json!("success"));
-                    body.insert(kind.singular().into(), record.clone());
-                    json_response(StatusCode::OK, &Value::Object(body))
-                }
-                None => envelope_error(StatusCode::NOT_FOUND, 1002, kind.not_found_message()),
+        (Resource::List(spec), Some(org)) => match query::list(spec, org.table(spec.module), req) {
+            Ok(body) => json_text(StatusCode::OK, body),
+            Err(query::Invalid(message)) => envelope_error(StatusCode::BAD_REQUEST, 2, &message),
+        },
+        (Resource::Record(spec, id), Some(org)) => match org.table(spec.module).find(&id) {
+            Some(row) => {
+                let mut body = Map::new();
+                body.insert("code".into(), json!(0));
+                body.insert("message".into(), json!("success"));
+                body.insert(
+                    spec.singular.unwrap_or("record").into(),
+                    Value::Object(books_gen::detail(org, spec.module, row)),
+                );
+                json_response(StatusCode::OK, &Value::Object(body))
             }
-        }
-        (Resource::List(_) | Resource::Record(..), None) => {
-            envelope_error(StatusCode::INTERNAL_SERVER_ERROR, 1000, "Internal error")
-        }
+            None => envelope_error(StatusCode::NOT_FOUND, 1002, spec.not_found),
+        },
+        (Resource::ContactPersons(id), Some(org)) => match org.table(Module::Contacts).find(&id) {
+            Some(row) => json_response(
+                StatusCode::OK,
+                &json!({
+                    "code": 0,
+                    "message": "success",
+                    "contact_persons": books_gen::contact_persons(org, row),
+                    "page_context": {
+                        "page": 1, "per_page": 200, "has_more_page": false,
+                        "report_name": "Contact Persons", "applied_filter": "Status.All",
+                        "sort_column": "contact_person_id", "sort_order": "A",
+                        "search_criteria": []
+                    }
+                }),
+            ),
+            None => envelope_error(
+                StatusCode::NOT_FOUND,
+                1002,
+                Module::Contacts.spec().not_found,
+            ),
+        },
+        (_, None) => envelope_error(StatusCode::INTERNAL_SERVER_ERROR, 1000, "Internal error"),
     };
     for (name, value) in rate_headers {
         response.headers_mut().insert(name, value);
@@ -263,89 +283,26 @@ pub(crate) fn handle(shared: &Shared, req: &SandboxRequest) -> Response<Body> {
     response
 }
 
-fn parse_positive(
-    req: &SandboxRequest,
-    name: &str,
-    default: usize,
-) -> Result<usize, Box<Response<Body>>> {
-    match req.query_param(name) {
-        None => Ok(default),
-        Some(text) => match text.trim().parse::<usize>() {
-            Ok(value) if value >= 1 => Ok(value),
-            _ => Err(Box::new(envelope_error(
-                StatusCode::BAD_REQUEST,
-                2,
-                &format!("Invalid value passed for {name}: expected a whole number of at least 1."),
-            ))),
-        },
+/// Counts one call against `key`'s daily budget (sandbox-clock days of 86 400 s); true when
+/// the budget was already spent (the call is then refused with code 45).
+fn daily_limit_spent(shared: &Shared, key: &str) -> bool {
+    let mut state = lock(&shared.state);
+    let Some(limit) = state.daily_limit else {
+        return false;
+    };
+    let day = state.clock.now().as_secs() / 86_400;
+    let window = state
+        .daily_windows
+        .entry(key.to_string())
+        .or_insert((day, 0));
+    if window.0 != day {
+        *window = (day, 0);
     }
-}
-
-fn list(kind: Kind, org: &Organization, req: &SandboxRequest) -> Response<Body> {
-    let page = match parse_positive(req, "page", 1) {
-        Ok(page) => page,
-        Err(response) => return *response,
-    };
-    // Zoho caps per_page at 200; larger values are served as 200.
-    let per_page = match parse_positive(req, "per_page", MAX_PER_PAGE) {
-        Ok(per_page) => per_page.min(MAX_PER_PAGE),
-        Err(response) => return *response,
-    };
-    let filters: Vec<(&str, &str)> = kind
-        .filters()
-        .iter()
-        .filter_map(|field| req.query_param(field).map(|value| (*field, value)))
-        .collect();
-    let matching: Vec<&Value> = kind
-        .records(org)
-        .iter()
-        .filter(|record| {
-            filters
-                .iter()
-                .all(|(field, value)| record[*field].as_str() == Some(*value))
-        })
-        .collect();
-    let start = (page - 1).saturating_mul(per_page);
-    let items: Vec<Value> = matching
-        .iter()
-        .skip(start)
-        .take(per_page)
-        .map(|record| (*record).clone())
-        .collect();
-    let has_more_page = start.saturating_add(per_page) < matching.len();
-    let applied_filter = match kind {
-        Kind::Invoices => match req.query_param("status") {
-            Some(status) => format!("Status.{}", capitalize(status)),
-            None => "Status.All".to_string(),
-        },
-        Kind::Contacts => "Status.All".to_string(),
-    };
-    let mut body = Map::new();
-    body.insert("code".into(), json!(0));
-    body.insert("message".into(), json!("success"));
-    body.insert(kind.plural().into(), Value::Array(items));
-    body.insert(
-        "page_context".into(),
-        json!({
-            "page": page,
-            "per_page": per_page,
-            "has_more_page": has_more_page,
-            "report_name": kind.report_name(),
-            "applied_filter": applied_filter,
-            "sort_column": "created_time",
-            "sort_order": "A",
-            "search_criteria": []
-        }),
-    );
-    json_response(StatusCode::OK, &Value::Object(body))
-}
-
-fn capitalize(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
+    if window.1 >= limit {
+        return true;
     }
+    window.1 += 1;
+    false
 }
 
 type RateHeaders = Vec<(HeaderName, HeaderValue)>;
@@ -443,15 +400,35 @@ mod tests {
         ));
         assert!(matches!(
             parse_resource("/books/v3/invoices/"),
-            Some(Resource::List(Kind::Invoices))
+            Some(Resource::List(spec)) if spec.module == Module::Invoices
         ));
         assert!(matches!(
             parse_resource("/books/v3/contacts/12"),
-            Some(Resource::Record(Kind::Contacts, _))
+            Some(Resource::Record(spec, _)) if spec.module == Module::Contacts
         ));
-        assert!(parse_resource("/books/v3/items").is_none());
+        assert!(matches!(
+            parse_resource("/books/v3/projects/timeentries"),
+            Some(Resource::List(spec)) if spec.module == Module::TimeEntries
+        ));
+        assert!(matches!(
+            parse_resource("/books/v3/contacts/12/contactpersons"),
+            Some(Resource::ContactPersons(_))
+        ));
+        assert!(parse_resource("/books/v3/widgets").is_none());
+        assert!(parse_resource("/books/v3/journals/1").is_none());
         assert!(parse_resource("/books/v3").is_none());
-        assert_eq!(counter_key("/books/v3/invoices/1"), "books:invoices");
-        assert_eq!(counter_key("/books/v3/items"), "books:other");
+        assert_eq!(
+            counter_keys("/books/v3/invoices/1"),
+            ["books:invoices", "books:invoices:record"]
+        );
+        assert_eq!(
+            counter_keys("/books/v3/settings/taxes"),
+            ["books:settings/taxes"]
+        );
+        assert_eq!(counter_keys("/books/v3/widgets"), ["books:other"]);
+        assert_eq!(
+            module_path("/books/v3/projects/timeentries"),
+            Some("projects/timeentries")
+        );
     }
 }

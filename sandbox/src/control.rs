@@ -49,6 +49,20 @@ pub(crate) fn handle(shared: &Shared, req: &SandboxRequest) -> Response<Body> {
             }),
         ),
         (&Method::POST, "/__sandbox/fault") => fault(shared, req),
+        (&Method::POST, "/__sandbox/daily-limit") => match req.param("calls") {
+            Some("off") => {
+                lock(&shared.state).daily_limit = None;
+                ok()
+            }
+            Some(text) => match text.parse::<u32>() {
+                Ok(calls) => {
+                    lock(&shared.state).daily_limit = Some(calls);
+                    ok()
+                }
+                Err(_) => bad_request("daily-limit needs calls=<whole number> or calls=off"),
+            },
+            None => bad_request("daily-limit needs calls=<whole number> or calls=off"),
+        },
         (&Method::POST, "/__sandbox/clock/advance") => advance_clock(shared, req),
         (&Method::POST, "/__sandbox/auto-approve") => match req.param("on") {
             Some("true") => {
@@ -79,6 +93,7 @@ pub(crate) fn handle(shared: &Shared, req: &SandboxRequest) -> Response<Body> {
                 "/__sandbox/requests",
                 "/__sandbox/info",
                 "/__sandbox/fault",
+                "/__sandbox/daily-limit",
                 "/__sandbox/clock/advance",
                 "/__sandbox/auto-approve",
                 "/__sandbox/expire-access-tokens",
@@ -98,7 +113,8 @@ pub(crate) fn handle(shared: &Shared, req: &SandboxRequest) -> Response<Body> {
                 "error": "unknown sandbox control endpoint",
                 "endpoints": [
                     "GET /__sandbox/counters", "GET /__sandbox/requests", "GET /__sandbox/info",
-                    "POST /__sandbox/fault?endpoint=token|auth|revoke|books&kind=500|delay|drop|401&times=N[&ms=M]",
+                    "POST /__sandbox/fault?endpoint=token|auth|revoke|books|books:<path>&kind=500|delay|drop|401|429|45&times=N[&ms=M][&retry_after=S]",
+                    "POST /__sandbox/daily-limit?calls=N|off",
                     "POST /__sandbox/clock/advance?seconds=N", "POST /__sandbox/auto-approve?on=true|false",
                     "POST /__sandbox/expire-access-tokens", "POST /__sandbox/mint-tokens[?scope=S]"
                 ]
@@ -113,17 +129,39 @@ fn fault(shared: &Shared, req: &SandboxRequest) -> Response<Body> {
         Some("token") => Endpoint::Token,
         Some("revoke") => Endpoint::Revoke,
         Some("books") => Endpoint::Books,
-        _ => return bad_request("endpoint must be one of auth, token, revoke, books"),
+        Some(other) => match other.strip_prefix("books:").and_then(Endpoint::books_path) {
+            Some(endpoint) => endpoint,
+            None => {
+                return bad_request(
+                    "endpoint must be one of auth, token, revoke, books, books:<path> (a served Books path such as books:invoices)",
+                );
+            }
+        },
+        None => {
+            return bad_request(
+                "endpoint must be one of auth, token, revoke, books, books:<path> (a served Books path such as books:invoices)",
+            );
+        }
     };
     let fault = match req.param("kind") {
         Some("500") => Fault::Status500,
         Some("drop") => Fault::DropConnection,
         Some("401") => Fault::Unauthorized57,
+        Some("429") => match req.param("retry_after").map(str::parse::<u32>) {
+            None => Fault::RateLimit44 {
+                retry_after_secs: 60,
+            },
+            Some(Ok(secs)) => Fault::RateLimit44 {
+                retry_after_secs: secs,
+            },
+            Some(Err(_)) => return bad_request("retry_after must be a whole number of seconds"),
+        },
+        Some("45") => Fault::DailyLimit45,
         Some("delay") => match req.param("ms").map(str::parse::<u64>) {
             Some(Ok(ms)) => Fault::Delay(Duration::from_millis(ms)),
             _ => return bad_request("kind=delay needs ms=<milliseconds> (a whole number)"),
         },
-        _ => return bad_request("kind must be one of 500, delay, drop, 401"),
+        _ => return bad_request("kind must be one of 500, delay, drop, 401, 429, 45"),
     };
     let times = match req.param("times").map(str::parse::<u32>) {
         None => 1,

@@ -110,6 +110,11 @@ pub(crate) fn json(status: StatusCode, value: &serde_json::Value) -> Response<Bo
     with_content_type(status, "application/json;charset=UTF-8", value.to_string())
 }
 
+/// A JSON response from already serialized text.
+pub(crate) fn json_text(status: StatusCode, body: String) -> Response<Body> {
+    with_content_type(status, "application/json;charset=UTF-8", body)
+}
+
 /// An HTML page.
 pub(crate) fn html(status: StatusCode, body: String) -> Response<Body> {
     with_content_type(status, "text/html;charset=UTF-8", body)

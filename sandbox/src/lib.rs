@@ -35,9 +35,13 @@
 mod accounts;
 mod books;
 mod books_data;
+mod books_gen;
+mod catalog;
+mod cell;
 mod clock;
 mod control;
 mod http;
+mod query;
 mod server;
 mod state;
 
@@ -90,6 +94,8 @@ pub struct SandboxBuilder {
     manual_clock: bool,
     seed: Option<u64>,
     refresh_token_only_on_first_consent: bool,
+    invoice_count: Option<usize>,
+    daily_api_limit: Option<u32>,
 }
 
 impl Default for SandboxBuilder {
@@ -109,6 +115,8 @@ impl Default for SandboxBuilder {
             manual_clock: false,
             seed: None,
             refresh_token_only_on_first_consent: false,
+            invoice_count: None,
+            daily_api_limit: None,
         }
     }
 }
@@ -133,6 +141,8 @@ impl std::fmt::Debug for SandboxBuilder {
                 "refresh_token_only_on_first_consent",
                 &self.refresh_token_only_on_first_consent,
             )
+            .field("invoice_count", &self.invoice_count)
+            .field("daily_api_limit", &self.daily_api_limit)
             .finish()
     }
 }
@@ -228,6 +238,25 @@ impl SandboxBuilder {
         self
     }
 
+    /// How many invoices the first organization (Zillum, `10234695`) has; default 425. Their
+    /// line items, payments and the customers' outstanding amounts follow. For benchmarks
+    /// (20 000 or 100 000 invoices); the data is generated on the first Books request that
+    /// needs it, not at start. [`serve_standalone`] reads `ZOHO_SANDBOX_INVOICE_COUNT`.
+    pub fn invoice_count(mut self, count: usize) -> Self {
+        self.invoice_count = Some(count);
+        self
+    }
+
+    /// Books calls allowed per organization per sandbox-clock day (86 400 s, the
+    /// organizations list counting under its own key); once spent, every Books call of that
+    /// organization answers HTTP 429 `{"code":45,...}` without `Retry-After` until the next
+    /// day. `None` (the default) disables the limit. See also
+    /// [`SandboxHandle::set_daily_api_limit`].
+    pub fn daily_api_limit(mut self, limit: Option<u32>) -> Self {
+        self.daily_api_limit = limit;
+        self
+    }
+
     /// Binds the listener and starts serving on the current tokio runtime.
     ///
     /// Fails with [`std::io::ErrorKind::InvalidInput`] if the bind address is not loopback, or
@@ -246,6 +275,8 @@ impl SandboxBuilder {
         let local_addr = listener.local_addr()?;
         let base_url = format!("http://{local_addr}");
         let seed = self.seed.unwrap_or_else(rand::random::<u64>);
+        let mut state = State::new(self.manual_clock, self.auto_approve, seed);
+        state.daily_limit = self.daily_api_limit;
         let shared = Arc::new(Shared {
             settings: Settings {
                 client_id: self.client_id,
@@ -261,8 +292,11 @@ impl SandboxBuilder {
                 base_url,
                 location: "us".to_string(),
             },
-            state: Mutex::new(State::new(self.manual_clock, self.auto_approve, seed)),
-            books: books_data::BooksData::seeded(),
+            state: Mutex::new(state),
+            // Cheap: module tables are generated on first use.
+            books: books_data::BooksData::new(books_data::DataConfig {
+                invoice_count: self.invoice_count,
+            }),
         });
         let (shutdown, shutdown_rx) = watch::channel(());
         let task = tokio::spawn(server::accept_loop(
@@ -329,7 +363,10 @@ impl SandboxHandle {
 
     /// How many requests one counter has seen (0 if none). Keys: `auth`, `auth:consent`,
     /// `token:authorization_code`, `token:refresh_token`, `token:other`, `revoke`,
-    /// `books:organizations`, `books:contacts`, `books:invoices`, `books:other`. Faulted
+    /// `books:<path>` for every Books call under a path (`books:organizations`,
+    /// `books:invoices`, `books:projects/timeentries`, ...: lists and single records alike),
+    /// `books:<path>:record` for single records only (`books:invoices:record`),
+    /// `books:contacts:contactpersons`, and `books:other` for unknown Books paths. Faulted
     /// requests are counted too.
     pub fn count(&self, key: &str) -> u64 {
         lock(&self.shared.state)
@@ -368,6 +405,12 @@ impl SandboxHandle {
         lock(&self.shared.state).clock.advance(by);
     }
 
+    /// Changes the per-organization daily Books limit while running (see
+    /// [`SandboxBuilder::daily_api_limit`]); calls already made today still count.
+    pub fn set_daily_api_limit(&self, limit: Option<u32>) {
+        lock(&self.shared.state).daily_limit = limit;
+    }
+
     /// Switches auto-approve mode on or off while running.
     pub fn set_auto_approve(&self, on: bool) {
         lock(&self.shared.state).auto_approve = on;
@@ -404,6 +447,19 @@ pub enum Endpoint {
     Revoke,
     /// Everything under `/books/v3/`.
     Books,
+    /// One Books module path and its records: `"invoices"` targets `/books/v3/invoices` and
+    /// `/books/v3/invoices/{id}`; `"projects/timeentries"`, `"settings/taxes"`,
+    /// `"organizations"` and every other served path work the same way. Build it with
+    /// [`Endpoint::books_path`] to have the path checked.
+    BooksPath(&'static str),
+}
+
+impl Endpoint {
+    /// `Endpoint::BooksPath` for a path the sandbox serves (`"invoices"`, `"vendorcredits"`,
+    /// `"projects/timeentries"`, `"organizations"`, ...), or `None` for an unknown one.
+    pub fn books_path(path: &str) -> Option<Endpoint> {
+        books::known_path(path.trim_matches('/')).map(Endpoint::BooksPath)
+    }
 }
 
 /// A fault to inject into the next requests of an endpoint.
@@ -418,6 +474,16 @@ pub enum Fault {
     DropConnection,
     /// Answer HTTP 401 `{"code":57,"message":"You are not authorized to perform this operation"}`.
     Unauthorized57,
+    /// Answer HTTP 429 `{"code":44,"message":"You have exceeded the maximum number of API calls
+    /// allowed per minute ..."}` with a `Retry-After: <retry_after_secs>` header (Zoho's
+    /// per-minute throttling).
+    RateLimit44 {
+        /// The `Retry-After` value in seconds.
+        retry_after_secs: u32,
+    },
+    /// Answer HTTP 429 `{"code":45,"message":"You have reached the maximum number of API calls
+    /// for the day."}` without `Retry-After` (Zoho's daily limit).
+    DailyLimit45,
 }
 
 /// One request as the sandbox received it.
@@ -438,8 +504,18 @@ pub struct LoggedRequest {
 /// ready-to-paste connection string. Used by `zbsql --serve-sandbox [ADDR]`.
 ///
 /// The consent page is shown (no auto-approve); switch with `POST /__sandbox/auto-approve?on=true`.
+///
+/// The environment variable `ZOHO_SANDBOX_INVOICE_COUNT=<n>` sets
+/// [`SandboxBuilder::invoice_count`].
 pub async fn serve_standalone(addr: SocketAddr) -> std::io::Result<()> {
-    let sandbox = Sandbox::builder().bind(addr).start().await?;
+    let mut builder = Sandbox::builder().bind(addr);
+    if let Some(count) = std::env::var("ZOHO_SANDBOX_INVOICE_COUNT")
+        .ok()
+        .and_then(|text| text.trim().parse::<usize>().ok())
+    {
+        builder = builder.invoice_count(count);
+    }
+    let sandbox = builder.start().await?;
     // Install the signal handlers before announcing the address, so a Ctrl-C that follows the
     // announcement always stops the server cleanly.
     let stop = stop_signal()?;

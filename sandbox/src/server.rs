@@ -137,10 +137,16 @@ async fn handle(
         Route::Endpoint(endpoint) => endpoint,
     };
 
+    let books_path = match endpoint {
+        Endpoint::Books => books::module_path(&req.path),
+        _ => None,
+    };
     let fault = {
         let mut state = lock(&shared.state);
-        state.bump(counter_key(endpoint, &req));
-        state.take_fault(endpoint)
+        for key in counter_keys(endpoint, &req) {
+            state.bump(&key);
+        }
+        state.take_fault(endpoint, books_path)
     };
     let response = match fault {
         None => dispatch(&shared, endpoint, &req),
@@ -152,6 +158,20 @@ async fn handle(
         Some(Fault::Unauthorized57) => json_response(
             StatusCode::UNAUTHORIZED,
             &json!({ "code": 57, "message": books::NOT_AUTHORIZED_MESSAGE }),
+        ),
+        Some(Fault::RateLimit44 { retry_after_secs }) => {
+            let mut response = json_response(
+                StatusCode::TOO_MANY_REQUESTS,
+                &json!({ "code": 44, "message": books::RATE_LIMIT_MESSAGE }),
+            );
+            response
+                .headers_mut()
+                .insert(hyper::header::RETRY_AFTER, retry_after_secs.into());
+            response
+        }
+        Some(Fault::DailyLimit45) => json_response(
+            StatusCode::TOO_MANY_REQUESTS,
+            &json!({ "code": 45, "message": books::DAILY_LIMIT_MESSAGE }),
         ),
         Some(Fault::DropConnection) => {
             log(&shared, &req, 0);
@@ -167,17 +187,17 @@ fn dispatch(shared: &Shared, endpoint: Endpoint, req: &SandboxRequest) -> Respon
         Endpoint::Auth => accounts::authorize(shared, req),
         Endpoint::Token => accounts::token(shared, req),
         Endpoint::Revoke => accounts::revoke(shared, req),
-        Endpoint::Books => books::handle(shared, req),
+        Endpoint::Books | Endpoint::BooksPath(_) => books::handle(shared, req),
     }
 }
 
-fn counter_key(endpoint: Endpoint, req: &SandboxRequest) -> &'static str {
+fn counter_keys(endpoint: Endpoint, req: &SandboxRequest) -> Vec<String> {
     match endpoint {
-        Endpoint::Auth if req.method == hyper::Method::POST => "auth:consent",
-        Endpoint::Auth => "auth",
-        Endpoint::Token => accounts::token_counter_key(req),
-        Endpoint::Revoke => "revoke",
-        Endpoint::Books => books::counter_key(&req.path),
+        Endpoint::Auth if req.method == hyper::Method::POST => vec!["auth:consent".into()],
+        Endpoint::Auth => vec!["auth".into()],
+        Endpoint::Token => vec![accounts::token_counter_key(req).into()],
+        Endpoint::Revoke => vec!["revoke".into()],
+        Endpoint::Books | Endpoint::BooksPath(_) => books::counter_keys(&req.path),
     }
 }
 
@@ -223,7 +243,7 @@ fn internal_error(endpoint: Endpoint) -> Response<Body> {
             StatusCode::INTERNAL_SERVER_ERROR,
             &json!({ "error": "internal_error", "status": "failure" }),
         ),
-        Endpoint::Books => json_response(
+        Endpoint::Books | Endpoint::BooksPath(_) => json_response(
             StatusCode::INTERNAL_SERVER_ERROR,
             &json!({ "code": 1000, "message": "Internal error" }),
         ),

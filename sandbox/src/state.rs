@@ -105,6 +105,10 @@ pub(crate) struct State {
     pub(crate) faults: Vec<QueuedFault>,
     /// Per rate-limit key: (minute index, calls in that minute).
     pub(crate) rate_windows: HashMap<String, (u64, u32)>,
+    /// Books calls allowed per organization per sandbox day (`None`: unlimited).
+    pub(crate) daily_limit: Option<u32>,
+    /// Per daily-limit key: (day index, calls that day).
+    pub(crate) daily_windows: HashMap<String, (u64, u32)>,
 }
 
 impl State {
@@ -122,6 +126,8 @@ impl State {
             log: VecDeque::new(),
             faults: Vec::new(),
             rate_windows: HashMap::new(),
+            daily_limit: None,
+            daily_windows: HashMap::new(),
         }
     }
 
@@ -160,12 +166,22 @@ impl State {
         Some(request)
     }
 
-    /// Takes one use of the first queued fault for `endpoint`, if any.
-    pub(crate) fn take_fault(&mut self, endpoint: Endpoint) -> Option<Fault> {
+    /// Takes one use of the first queued fault for `endpoint`, if any. A Books request to
+    /// `books_path` (e.g. `invoices`) also takes faults queued for `Endpoint::BooksPath` of
+    /// that path.
+    pub(crate) fn take_fault(
+        &mut self,
+        endpoint: Endpoint,
+        books_path: Option<&str>,
+    ) -> Option<Fault> {
+        let applies = |queued: &QueuedFault| match queued.endpoint {
+            Endpoint::BooksPath(path) => endpoint == Endpoint::Books && books_path == Some(path),
+            other => other == endpoint,
+        };
         let index = self
             .faults
             .iter()
-            .position(|queued| queued.endpoint == endpoint && queued.remaining > 0)?;
+            .position(|queued| applies(queued) && queued.remaining > 0)?;
         let queued = &mut self.faults[index];
         let fault = queued.fault;
         queued.remaining -= 1;
@@ -261,6 +277,13 @@ impl State {
 /// sandbox unusable; every mutation here is small and self-consistent).
 pub(crate) fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
     state
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Locks any mutex, recovering from poisoning (the guarded data is always self-consistent).
+pub(crate) fn lock_any<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
@@ -446,13 +469,41 @@ mod tests {
             fault: Fault::DropConnection,
             remaining: 1,
         });
-        assert_eq!(state.take_fault(Endpoint::Books), None);
-        assert_eq!(state.take_fault(Endpoint::Token), Some(Fault::Status500));
-        assert_eq!(state.take_fault(Endpoint::Token), Some(Fault::Status500));
+        assert_eq!(state.take_fault(Endpoint::Books, None), None);
         assert_eq!(
-            state.take_fault(Endpoint::Token),
+            state.take_fault(Endpoint::Token, None),
+            Some(Fault::Status500)
+        );
+        assert_eq!(
+            state.take_fault(Endpoint::Token, None),
+            Some(Fault::Status500)
+        );
+        assert_eq!(
+            state.take_fault(Endpoint::Token, None),
             Some(Fault::DropConnection)
         );
-        assert_eq!(state.take_fault(Endpoint::Token), None);
+        assert_eq!(state.take_fault(Endpoint::Token, None), None);
+    }
+}
+
+#[cfg(test)]
+mod path_fault_tests {
+    use super::*;
+
+    #[test]
+    fn per_path_faults_hit_only_their_path() {
+        let mut state = State::new(true, false, 1);
+        state.faults.push(QueuedFault {
+            endpoint: Endpoint::BooksPath("invoices"),
+            fault: Fault::DailyLimit45,
+            remaining: 1,
+        });
+        assert_eq!(state.take_fault(Endpoint::Books, Some("bills")), None);
+        assert_eq!(state.take_fault(Endpoint::Token, Some("invoices")), None);
+        assert_eq!(
+            state.take_fault(Endpoint::Books, Some("invoices")),
+            Some(Fault::DailyLimit45)
+        );
+        assert_eq!(state.take_fault(Endpoint::Books, Some("invoices")), None);
     }
 }
