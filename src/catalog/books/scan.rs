@@ -417,6 +417,10 @@ impl Reader {
     }
 
     /// Every page of every request, one batch per page, stopping once `limit` rows came.
+    ///
+    /// While the engine consumes page N, page N+1 is already being fetched and converted (one
+    /// page ahead, on the runtime's other worker when there is one); dropping the stream
+    /// cancels that fetch.
     fn list(
         self,
         path: &'static str,
@@ -425,39 +429,65 @@ impl Reader {
         requests: Vec<Vec<(String, String)>>,
         limit: usize,
     ) -> BoxStream<'static, Result<RecordBatch>> {
-        let table = self.table.name;
         stream::iter(requests)
             .map(move |params| {
                 let reader = self.clone();
-                stream::try_unfold((1u32, 0usize, true), move |(page, seen, more)| {
+                let params = Arc::new(params);
+                let fetch = move |page: u32| {
                     let reader = reader.clone();
                     let params = params.clone();
-                    async move {
-                        if !more || seen >= limit {
+                    Prefetch::start(async move {
+                        reader
+                            .fetch_page(path, key, per_organization, &params, page)
+                            .await
+                    })
+                };
+                stream::try_unfold(
+                    (1u32, 0usize, Some(fetch(1)), fetch),
+                    move |(page, seen, pending, fetch)| async move {
+                        let Some(pending) = pending else {
                             return Ok(None);
-                        }
-                        if page > MAX_PAGES {
-                            return Err(Error::ScanStopped {
-                                table: table.to_owned(),
-                                reason: format!(
-                                    "Zoho still had more after {MAX_PAGES} pages ({} rows); narrow the query with WHERE on a filterable column (docs/tables.md)",
-                                    u64::from(MAX_PAGES) * 200
-                                ),
-                            });
-                        }
-                        let query = reader.query(per_organization, &params).await?;
-                        let pairs: Vec<(&str, &str)> =
-                            query.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-                        let Page { records, has_more } =
-                            reader.client.page(path, key, &pairs, page).await?;
-                        let batch = reader.batch(&records, None)?;
-                        let rows = batch.num_rows();
-                        Ok(Some((batch, (page + 1, seen + rows, has_more))))
-                    }
-                })
+                        };
+                        let (batch, has_more) = pending.finish().await?;
+                        let seen = seen + batch.num_rows();
+                        let next = if has_more && seen < limit {
+                            Some(fetch(page + 1))
+                        } else {
+                            None
+                        };
+                        Ok(Some((batch, (page + 1, seen, next, fetch))))
+                    },
+                )
             })
             .flatten()
             .boxed()
+    }
+
+    /// One page as a batch, and whether Zoho has more.
+    async fn fetch_page(
+        &self,
+        path: &'static str,
+        key: &'static str,
+        per_organization: bool,
+        params: &[(String, String)],
+        page: u32,
+    ) -> Result<(RecordBatch, bool)> {
+        if page > MAX_PAGES {
+            return Err(Error::ScanStopped {
+                table: self.table.name.to_owned(),
+                reason: format!(
+                    "Zoho still had more after {MAX_PAGES} pages ({} rows); narrow the query with WHERE on a filterable column (docs/tables.md)",
+                    u64::from(MAX_PAGES) * 200
+                ),
+            });
+        }
+        let query = self.query(per_organization, params).await?;
+        let pairs: Vec<(&str, &str)> = query
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let Page { records, has_more } = self.client.page(path, key, &pairs, page).await?;
+        Ok((self.batch(&records, None)?, has_more))
     }
 
     /// The records under each parent key: the named keys, or every key of the parent list
@@ -599,6 +629,41 @@ impl Reader {
             Ok(o) => Ok(Some(o)),
             Err(Error::Api { status: 404, .. }) => Ok(None),
             Err(e) => Err(e),
+        }
+    }
+}
+
+/// A page being fetched: spawned on the current tokio runtime when there is one (so it runs
+/// while the previous page is consumed), aborted when dropped; run in place otherwise.
+enum Prefetch {
+    Spawned(tokio::task::JoinHandle<Result<(RecordBatch, bool)>>),
+    Inline(futures::future::BoxFuture<'static, Result<(RecordBatch, bool)>>),
+}
+
+impl Prefetch {
+    fn start(
+        fetch: impl std::future::Future<Output = Result<(RecordBatch, bool)>> + Send + 'static,
+    ) -> Prefetch {
+        match tokio::runtime::Handle::try_current() {
+            Ok(handle) => Prefetch::Spawned(handle.spawn(fetch)),
+            Err(_) => Prefetch::Inline(Box::pin(fetch)),
+        }
+    }
+
+    async fn finish(mut self) -> Result<(RecordBatch, bool)> {
+        match &mut self {
+            Prefetch::Spawned(handle) => handle.await.map_err(|e| Error::Engine {
+                message: format!("a page fetch stopped: {e}"),
+            })?,
+            Prefetch::Inline(fetch) => fetch.await,
+        }
+    }
+}
+
+impl Drop for Prefetch {
+    fn drop(&mut self) {
+        if let Prefetch::Spawned(handle) = self {
+            handle.abort();
         }
     }
 }
