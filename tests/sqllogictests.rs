@@ -21,7 +21,8 @@
 //!
 //! Values are normalised DataFusion-style: `NULL`, `(empty)` for the empty string, floats rounded
 //! to 12 decimals. Column type letters: `T` text, `B` boolean, `I` integer, `R` float, `D` date,
-//! `P` timestamp, `?` other; `strict_column_validator` checks them.
+//! `P` timestamp, `N` exact decimal (printed with its scale), `?` other;
+//! `strict_column_validator` checks them.
 //!
 //! Regenerate expected output: `cargo test --test sqllogictests -- --complete` is not wired;
 //! edit the scripts by hand.
@@ -50,6 +51,7 @@ enum Kind {
     Float,
     Date,
     Timestamp,
+    Decimal,
     Other,
 }
 
@@ -62,6 +64,7 @@ impl ColumnType for Kind {
             'R' => Kind::Float,
             'D' => Kind::Date,
             'P' => Kind::Timestamp,
+            'N' => Kind::Decimal,
             '?' => Kind::Other,
             _ => return None,
         })
@@ -75,6 +78,7 @@ impl ColumnType for Kind {
             Kind::Float => 'R',
             Kind::Date => 'D',
             Kind::Timestamp => 'P',
+            Kind::Decimal => 'N',
             Kind::Other => '?',
         }
     }
@@ -88,6 +92,7 @@ fn kind_of(data_type: &DataType) -> Kind {
         t if t.is_floating() => Kind::Float,
         DataType::Date32 | DataType::Date64 => Kind::Date,
         DataType::Timestamp(..) => Kind::Timestamp,
+        DataType::Decimal128(..) => Kind::Decimal,
         _ => Kind::Other,
     }
 }
