@@ -286,3 +286,40 @@ async fn every_table_is_listed_with_its_columns_and_counts_its_calls() {
     };
     assert_eq!(stats_calls, 1 + 3, "organizations + 3 pages of 200");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_join_or_subquery_reads_only_the_parents_it_needs() {
+    let (zoho, conn) = connect("DetailFetchLimit=100").await;
+    let overdue = conn
+        .execute("SELECT InvoiceId FROM Invoices WHERE Status = 'overdue'")
+        .await
+        .unwrap();
+    let n = overdue.num_rows();
+    assert!(n > 0 && n <= 100, "{n}");
+    for sql in [
+        "SELECT COUNT(*) AS n FROM InvoiceDetails WHERE InvoiceId IN \
+         (SELECT InvoiceId FROM Invoices WHERE Status = 'overdue')",
+        "SELECT COUNT(*) AS n FROM Invoices i JOIN InvoiceDetails d ON d.InvoiceId = i.InvoiceId \
+         WHERE i.Status = 'overdue'",
+        "SELECT COUNT(*) AS n FROM InvoiceDetails d JOIN Invoices i ON d.InvoiceId = i.InvoiceId \
+         WHERE i.Status = 'overdue'",
+    ] {
+        let before = zoho
+            .request_log()
+            .iter()
+            .filter(|r| r.path.starts_with("/books/v3/invoices/"))
+            .count();
+        let rs = conn
+            .execute(sql)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        assert_eq!(rs.value(0, "n"), Some(n.to_string()), "{sql}");
+        let details = zoho
+            .request_log()
+            .iter()
+            .filter(|r| r.path.starts_with("/books/v3/invoices/"))
+            .count()
+            - before;
+        assert_eq!(details, n, "one detail request per overdue invoice: {sql}");
+    }
+}

@@ -5,14 +5,19 @@ use std::collections::HashSet;
 use std::fmt;
 use std::sync::Arc;
 
+use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::error::{DataFusionError, Result as DfResult};
 use datafusion::execution::TaskContext;
-use datafusion::physical_expr::expressions::Column;
+use datafusion::physical_expr::expressions::{Column, DynamicFilterPhysicalExpr};
+use datafusion::physical_expr::utils::collect_columns;
 use datafusion::physical_expr::{
     EquivalenceProperties, LexOrdering, PhysicalExpr, PhysicalSortExpr,
 };
 use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
+use datafusion::physical_plan::filter_pushdown::{
+    ChildPushdownResult, FilterPushdownPhase, FilterPushdownPropagation, PushedDown,
+};
 use datafusion::physical_plan::sort_pushdown::SortOrderPushdownResult;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{
@@ -33,6 +38,9 @@ use crate::error::{Error, Result};
 
 /// Pages read for one request before the scan gives up (1,000,000 records at 200 a page).
 pub(crate) const MAX_PAGES: u32 = 5_000;
+/// Row estimates for the join planner (Inexact): a list table, a per-parent table.
+const LIST_ROWS_GUESS: usize = 10_000;
+const PER_PARENT_ROWS_GUESS: usize = 100_000;
 /// Parent records fetched at once by a per-parent scan.
 const DETAIL_CONCURRENCY: usize = 4;
 
@@ -56,6 +64,9 @@ pub(crate) struct BooksScanExec {
     /// `sort_column` and whether descending, when the engine handed the sort to Zoho.
     sort: Option<(&'static str, bool)>,
     limit: Option<usize>,
+    /// Run-time filters on the parent key that a join hands down (the keys its other side
+    /// found): a per-parent scan reads only the parents they allow.
+    key_filters: Vec<Arc<dyn PhysicalExpr>>,
     properties: Arc<PlanProperties>,
 }
 
@@ -89,6 +100,7 @@ impl BooksScanExec {
             settings,
             sort: None,
             limit,
+            key_filters: Vec::new(),
             properties,
         }
     }
@@ -102,7 +114,16 @@ impl BooksScanExec {
             settings: self.settings.clone(),
             sort: self.sort,
             limit: self.limit,
+            key_filters: self.key_filters.clone(),
             properties: self.properties.clone(),
+        }
+    }
+
+    /// The position of the parent key column in the output, for per-parent tables.
+    fn key_position(&self) -> Option<usize> {
+        match self.table.shape {
+            Shape::PerParent { .. } => self.projection.iter().position(|&i| i == 0),
+            Shape::List { .. } => None,
         }
     }
 
@@ -193,7 +214,7 @@ impl DisplayAs for BooksScanExec {
                     }
                     None => write!(
                         f,
-                        "each record of GET {} (at most DetailFetchLimit={})",
+                        "each record of GET {} that a join lets through (at most DetailFetchLimit={})",
                         parent.list_path, self.settings.detail_limit
                     )?,
                 }
@@ -226,11 +247,56 @@ impl ExecutionPlan for BooksScanExec {
         Vec::new()
     }
 
+    /// The run-time key filters it holds (a join checks that its filter has a consumer).
     fn apply_expressions(
         &self,
-        _f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> DfResult<TreeNodeRecursion>,
+        f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> DfResult<TreeNodeRecursion>,
     ) -> DfResult<TreeNodeRecursion> {
+        for filter in &self.key_filters {
+            if f(filter)? == TreeNodeRecursion::Stop {
+                return Ok(TreeNodeRecursion::Stop);
+            }
+        }
         Ok(TreeNodeRecursion::Continue)
+    }
+
+    /// Keeps the filters a parent pushes that read only the parent key (a hash join's
+    /// run-time filter of `li.InvoiceId = i.InvoiceId`); it answers "not applied", so the
+    /// parent still filters every row: the scan only uses them to skip parents.
+    fn handle_child_pushdown_result(
+        &self,
+        _phase: FilterPushdownPhase,
+        child_pushdown_result: ChildPushdownResult,
+        _config: &ConfigOptions,
+    ) -> DfResult<FilterPushdownPropagation<Arc<dyn ExecutionPlan>>> {
+        let filters = child_pushdown_result.parent_filters;
+        let answers = vec![PushedDown::No; filters.len()];
+        let Some(key) = self.key_position() else {
+            return Ok(FilterPushdownPropagation {
+                filters: answers,
+                updated_node: None,
+            });
+        };
+        let kept: Vec<Arc<dyn PhysicalExpr>> = filters
+            .into_iter()
+            .map(|f| f.filter)
+            .filter(|f| {
+                let columns = collect_columns(f);
+                !columns.is_empty() && columns.iter().all(|c| c.index() == key)
+            })
+            .collect();
+        if kept.is_empty() {
+            return Ok(FilterPushdownPropagation {
+                filters: answers,
+                updated_node: None,
+            });
+        }
+        let mut copy = self.copy();
+        copy.key_filters.extend(kept);
+        Ok(FilterPushdownPropagation {
+            filters: answers,
+            updated_node: Some(Arc::new(copy)),
+        })
     }
 
     fn with_new_children(
@@ -244,6 +310,24 @@ impl ExecutionPlan for BooksScanExec {
                 "ZohoBooksScan has no children".into(),
             ))
         }
+    }
+
+    /// A rough size, only so that joins put a per-parent table (one request per parent
+    /// record) on the side that probes: its parents are then known before it is read.
+    fn statistics_from_inputs(
+        &self,
+        _input_stats: &[Arc<datafusion::common::Statistics>],
+        _args: &datafusion::physical_plan::StatisticsArgs,
+    ) -> DfResult<Arc<datafusion::common::Statistics>> {
+        use datafusion::common::stats::Precision;
+        let guess = match self.table.shape {
+            Shape::List { .. } => LIST_ROWS_GUESS,
+            Shape::PerParent { .. } => PER_PARENT_ROWS_GUESS,
+        };
+        let rows = self.limit.map_or(guess, |l| l.min(guess));
+        let mut stats = datafusion::common::Statistics::new_unknown(&self.schema);
+        stats.num_rows = Precision::Inexact(rows);
+        Ok(Arc::new(stats))
     }
 
     fn with_fetch(&self, limit: Option<usize>) -> Option<Arc<dyn ExecutionPlan>> {
@@ -336,6 +420,10 @@ impl ExecutionPlan for BooksScanExec {
                 parent,
                 read,
                 self.settings.pushed.parent_keys.clone(),
+                KeyFilters {
+                    filters: self.key_filters.clone(),
+                    position: self.key_position().unwrap_or(0),
+                },
                 self.settings.detail_limit,
             ),
         };
@@ -497,6 +585,7 @@ impl Reader {
         parent: super::Parent,
         read: PerParentRead,
         keys: Option<Vec<String>>,
+        key_filters: KeyFilters,
         detail_limit: u64,
     ) -> BoxStream<'static, Result<RecordBatch>> {
         let table = self.table;
@@ -505,7 +594,20 @@ impl Reader {
         let keys = async move {
             let keys = match keys {
                 Some(keys) => keys,
-                None => lister.parent_keys(parent).await?,
+                None => {
+                    // A join's keys, when it has them as a list, spare the parent listing.
+                    let snapshot = key_filters.snapshot().await?;
+                    match snapshot.as_ref().and_then(|s| literal_keys(s)) {
+                        Some(keys) => keys,
+                        None => {
+                            let all = lister.parent_keys(parent).await?;
+                            match snapshot {
+                                Some(s) => key_filters.keep(&lister.schema, &s, all)?,
+                                None => all,
+                            }
+                        }
+                    }
+                }
             };
             if keys.len() as u64 > detail_limit {
                 return Err(Error::DetailFetchLimit {
@@ -665,5 +767,117 @@ impl Drop for Prefetch {
         if let Prefetch::Spawned(handle) = self {
             handle.abort();
         }
+    }
+}
+
+/// The run-time filters on a per-parent scan's key and where the key is in its output.
+struct KeyFilters {
+    filters: Vec<Arc<dyn PhysicalExpr>>,
+    position: usize,
+}
+
+impl KeyFilters {
+    /// The filters as they stand once their producers are done (a join's build side is
+    /// complete before the probe side is polled), combined with AND; `None` without filters.
+    async fn snapshot(&self) -> Result<Option<Vec<Arc<dyn PhysicalExpr>>>> {
+        if self.filters.is_empty() {
+            return Ok(None);
+        }
+        let mut current = Vec::with_capacity(self.filters.len());
+        for filter in &self.filters {
+            if let Some(dynamic) = filter.downcast_ref::<DynamicFilterPhysicalExpr>() {
+                dynamic.wait_complete().await;
+                current.push(dynamic.current().map_err(engine_to_ours)?);
+            } else {
+                current.push(filter.clone());
+            }
+        }
+        Ok(Some(current))
+    }
+
+    /// The keys among `keys` that every filter lets through.
+    fn keep(
+        &self,
+        schema: &SchemaRef,
+        filters: &[Arc<dyn PhysicalExpr>],
+        keys: Vec<String>,
+    ) -> Result<Vec<String>> {
+        use crate::arrow::array::{Array, AsArray, StringArray, new_null_array};
+        let columns: Vec<crate::arrow::array::ArrayRef> = schema
+            .fields()
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                if i == self.position {
+                    Arc::new(StringArray::from(keys.clone())) as _
+                } else {
+                    new_null_array(f.data_type(), keys.len())
+                }
+            })
+            .collect();
+        let batch = RecordBatch::try_new(schema.clone(), columns).map_err(|e| Error::Engine {
+            message: format!("checking parent keys: {e}"),
+        })?;
+        let mut allowed = vec![true; keys.len()];
+        for filter in filters {
+            let verdict = filter
+                .evaluate(&batch)
+                .and_then(|v| v.into_array(keys.len()))
+                .map_err(engine_to_ours)?;
+            let Some(verdict) = verdict.as_boolean_opt() else {
+                continue;
+            };
+            for (i, ok) in allowed.iter_mut().enumerate() {
+                *ok &= verdict.is_valid(i) && verdict.value(i);
+            }
+        }
+        Ok(keys
+            .into_iter()
+            .zip(allowed)
+            .filter_map(|(k, ok)| ok.then_some(k))
+            .collect())
+    }
+}
+
+/// The keys of a filter that is a list of literal keys (`key IN ('a', 'b')`, `key = 'a'`,
+/// `false` for an empty join side); `None` for anything else (bounds, hash lookups).
+fn literal_keys(filters: &[Arc<dyn PhysicalExpr>]) -> Option<Vec<String>> {
+    use datafusion::physical_expr::expressions::{BinaryExpr, InListExpr, Literal};
+    fn literal_text(e: &Arc<dyn PhysicalExpr>) -> Option<String> {
+        let lit = e.downcast_ref::<Literal>()?;
+        match lit.value() {
+            datafusion::common::ScalarValue::Utf8(Some(s))
+            | datafusion::common::ScalarValue::Utf8View(Some(s))
+            | datafusion::common::ScalarValue::LargeUtf8(Some(s)) => Some(s.clone()),
+            _ => None,
+        }
+    }
+    for filter in filters {
+        if let Some(lit) = filter.downcast_ref::<Literal>()
+            && lit.value() == &datafusion::common::ScalarValue::Boolean(Some(false))
+        {
+            return Some(Vec::new());
+        }
+        if let Some(list) = filter.downcast_ref::<InListExpr>()
+            && !list.negated()
+        {
+            let keys: Option<Vec<String>> = list.list().iter().map(literal_text).collect();
+            if let Some(keys) = keys {
+                return Some(keys);
+            }
+        }
+        if let Some(binary) = filter.downcast_ref::<BinaryExpr>()
+            && *binary.op() == datafusion::logical_expr::Operator::Eq
+            && let Some(key) = literal_text(binary.right()).or_else(|| literal_text(binary.left()))
+        {
+            return Some(vec![key]);
+        }
+    }
+    None
+}
+
+fn engine_to_ours(e: DataFusionError) -> Error {
+    Error::Engine {
+        message: e.to_string(),
     }
 }
