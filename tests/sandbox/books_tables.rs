@@ -323,3 +323,146 @@ async fn a_join_or_subquery_reads_only_the_parents_it_needs() {
         assert_eq!(details, n, "one detail request per overdue invoice: {sql}");
     }
 }
+
+/// A connection that can refresh (so an expired token is answered by a refresh).
+async fn connect_refreshable(
+    builder: zohobooks_sandbox::SandboxBuilder,
+) -> (SandboxHandle, Connection) {
+    let zoho = builder.start().await.expect("sandbox");
+    let (_, refresh_token) = zoho.mint_tokens("ZohoBooks.fullaccess.all");
+    let conn = Connection::open(&format!(
+        "AccountsServer={};OAuthClientId={};OAuthClientSecret={};OAuthRefreshToken={refresh_token};\
+         InitiateOAuth=REFRESH;OAuthSettingsLocation=memory://books-faults-{}",
+        zoho.base_url(),
+        zoho.client_id(),
+        zoho.client_secret(),
+        zoho.local_addr().port()
+    ))
+    .await
+    .expect("open");
+    (zoho, conn)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn throttling_and_server_errors_are_retried_the_daily_limit_is_not() {
+    use zohobooks_sandbox::{Endpoint, Fault};
+    let (zoho, conn) = connect("OrganizationId=10234695").await;
+    let invoices = Endpoint::books_path("invoices").unwrap();
+    let count = "SELECT COUNT(*) AS n FROM Invoices";
+
+    // Per-minute throttling with Retry-After: waited out, then the page is read.
+    zoho.inject_fault(
+        invoices,
+        Fault::RateLimit44 {
+            retry_after_secs: 1,
+        },
+        1,
+    );
+    let started = std::time::Instant::now();
+    let rs = conn
+        .execute(count)
+        .await
+        .expect("retried after Retry-After");
+    assert_eq!(rs.value(0, "n").as_deref(), Some("425"));
+    assert!(started.elapsed() >= std::time::Duration::from_millis(900));
+    let statuses: Vec<u16> = requests_to(&zoho, "/invoices")
+        .iter()
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(
+        statuses,
+        [429, 200, 200, 200],
+        "the throttled page once more, then the rest"
+    );
+
+    // Two server errors: retried with backoff.
+    zoho.inject_fault(invoices, Fault::Status500, 2);
+    let rs = conn.execute(count).await.expect("retried after 500s");
+    assert_eq!(rs.value(0, "n").as_deref(), Some("425"));
+
+    // The daily limit: one request, no retry, an error that names it.
+    let before = requests_to(&zoho, "/invoices").len();
+    zoho.inject_fault(invoices, Fault::DailyLimit45, 1);
+    let err = conn.execute(count).await.expect_err("daily limit");
+    assert!(
+        matches!(err, zohobooks_sql::Error::RateLimited { .. }),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("daily Zoho Books API limit"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("code 45"), "{err}");
+    assert_eq!(requests_to(&zoho, "/invoices").len(), before + 1);
+
+    // Server errors that do not stop: a clear error after the attempts, not a hang.
+    zoho.inject_fault(invoices, Fault::Status500, 10);
+    let err = conn.execute(count).await.expect_err("500 four times");
+    assert!(
+        matches!(err, zohobooks_sql::Error::Api { status: 500, .. }),
+        "{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_token_is_refreshed_once_mid_scan_and_the_daily_knob_stops_a_scan() {
+    use zohobooks_sandbox::{Endpoint, Fault};
+    let (zoho, conn) = connect_refreshable(Sandbox::builder()).await;
+    conn.execute("SELECT COUNT(*) FROM Invoices")
+        .await
+        .expect("first");
+    let refreshes = zoho.count("token:refresh_token");
+    zoho.inject_fault(
+        Endpoint::books_path("invoices").unwrap(),
+        Fault::Unauthorized57,
+        1,
+    );
+    let rs = conn
+        .execute("SELECT COUNT(*) AS n FROM Invoices")
+        .await
+        .expect("after a refresh");
+    assert_eq!(rs.value(0, "n").as_deref(), Some("425"));
+    assert_eq!(zoho.count("token:refresh_token"), refreshes + 1);
+
+    let (zoho, conn) = connect_refreshable(Sandbox::builder().daily_api_limit(Some(2))).await;
+    let err = conn
+        .execute("SELECT COUNT(*) FROM Invoices")
+        .await
+        .expect_err("organizations + 1 page, then the limit");
+    assert!(
+        err.to_string().contains("daily Zoho Books API limit"),
+        "{err}"
+    );
+    drop(zoho);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn values_that_do_not_fit_are_null_with_one_warning_per_column() {
+    use futures::StreamExt;
+    let (_zoho, conn) = connect("").await;
+    let mut stream = conn
+        .query_arrow(
+            "SELECT BillNumber, DueDate, Total FROM Bills WHERE DueDate IS NULL",
+            &zohobooks_sql::Params::new(),
+        )
+        .await
+        .unwrap();
+    let mut rows = 0;
+    while let Some(b) = stream.next().await {
+        rows += b.unwrap().num_rows();
+    }
+    assert!(
+        rows >= 1,
+        "the bill with an unparseable due date reads as NULL"
+    );
+    let warnings = stream.stats().warnings();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].starts_with("Bills.DueDate: "), "{warnings:?}");
+    assert!(warnings[0].contains("\"not-a-date\""), "{warnings:?}");
+    // Amounts Zoho sends as strings ("12.50") are exact decimals like the others.
+    let rs = conn
+        .execute("SELECT COUNT(*) AS n FROM Bills WHERE Total IS NULL")
+        .await
+        .unwrap();
+    assert_eq!(rs.value(0, "n").as_deref(), Some("0"));
+}
