@@ -223,6 +223,20 @@ fn serve_sandbox(addr: SocketAddr) -> ExitCode {
     }
 }
 
+/// The in-process sandbox's builder: `ZOHO_SANDBOX_INVOICE_COUNT=<n>` sizes its first
+/// organization's invoices (as for `--serve-sandbox`), e.g. 100000 for an export benchmark.
+#[cfg(feature = "sandbox")]
+fn sandbox_builder() -> zohobooks_sandbox::SandboxBuilder {
+    let builder = zohobooks_sandbox::Sandbox::builder();
+    match std::env::var("ZOHO_SANDBOX_INVOICE_COUNT")
+        .ok()
+        .and_then(|t| t.trim().parse::<usize>().ok())
+    {
+        Some(count) => builder.invoice_count(count),
+        None => builder,
+    }
+}
+
 /// An in-process sandbox and the runtime that serves it, kept alive while statements run.
 #[cfg(feature = "sandbox")]
 struct InProcessSandbox {
@@ -253,9 +267,7 @@ fn open_with_sandbox(conn_str: &str) -> Result<(Connection, Option<InProcessSand
         .map_err(io_error("starting the sandbox's runtime"))?;
     let handle = runtime
         .block_on(
-            zohobooks_sandbox::Sandbox::builder()
-                .auto_approve(true)
-                .start(),
+            sandbox_builder().auto_approve(true).start(),
         )
         .map_err(io_error("starting the sandbox"))?;
     // A free loopback port for the callback listener.
