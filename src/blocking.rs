@@ -153,7 +153,7 @@ impl Batches<'_> {
     }
 
     /// The statement's API calls and warnings so far (complete once the iterator has ended).
-    pub fn stats(&self) -> &crate::books::StatementStats {
+    pub fn stats(&self) -> std::sync::Arc<crate::books::StatementStats> {
         self.stream.stats()
     }
 }

@@ -185,8 +185,8 @@ impl BatchStream {
 
     /// How many Zoho Books API calls the statement has made so far, and the warnings it
     /// raised (values that did not fit their column): complete once the stream has ended.
-    pub fn stats(&self) -> &crate::books::StatementStats {
-        &self.stats
+    pub fn stats(&self) -> Arc<crate::books::StatementStats> {
+        self.stats.clone()
     }
 
     /// The stream of a result that is already complete.

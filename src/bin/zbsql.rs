@@ -266,9 +266,7 @@ fn open_with_sandbox(conn_str: &str) -> Result<(Connection, Option<InProcessSand
         .build()
         .map_err(io_error("starting the sandbox's runtime"))?;
     let handle = runtime
-        .block_on(
-            sandbox_builder().auto_approve(true).start(),
-        )
+        .block_on(sandbox_builder().auto_approve(true).start())
         .map_err(io_error("starting the sandbox"))?;
     // A free loopback port for the callback listener.
     let callback_port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -334,7 +332,13 @@ fn run_script(conn: &Connection, script: &str, printer: &mut Printer) -> bool {
                 return false;
             }
         };
-        let printed = printer.print(&mut batches);
+        let rows_seen = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        // Not over rows being printed to the same terminal.
+        let show_progress = io::stderr().is_terminal()
+            && (printer.format == Format::Table || !io::stdout().is_terminal());
+        let mut progress = Progress::start(show_progress, batches.stats(), rows_seen.clone());
+        let printed = printer.print(&mut batches, &rows_seen, &mut progress);
+        progress.finish();
         // Values that did not fit their column: the rows are printed, the user is told.
         for warning in batches.stats().warnings() {
             eprintln!("warning: {warning}");
@@ -367,6 +371,74 @@ fn run_script(conn: &Connection, script: &str, printer: &mut Printer) -> bool {
         }
     }
     true
+}
+
+/// A progress line on stderr (`… 12000 rows, 61 API calls`) for statements that run longer
+/// than a second, when `show` (stderr is a terminal that is not receiving the rows); erased
+/// when the statement ends.
+struct Progress {
+    stop: Option<std::sync::mpsc::Sender<()>>,
+    ticker: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Progress {
+    fn start(
+        show: bool,
+        stats: std::sync::Arc<zohobooks_sql::books::StatementStats>,
+        rows: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    ) -> Progress {
+        if !show {
+            return Progress {
+                stop: None,
+                ticker: None,
+            };
+        }
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let ticker = std::thread::spawn(move || {
+            let mut wait = std::time::Duration::from_secs(1);
+            let mut shown = false;
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(wait) {
+                let line = progress_line(
+                    rows.load(std::sync::atomic::Ordering::Relaxed),
+                    stats.api_calls(),
+                );
+                eprint!("\r{line}\x1b[K");
+                shown = true;
+                wait = std::time::Duration::from_millis(250);
+            }
+            if shown {
+                eprint!("\r\x1b[K");
+            }
+        });
+        Progress {
+            stop: Some(stop),
+            ticker: Some(ticker),
+        }
+    }
+}
+
+impl Progress {
+    /// Stops the ticker and erases its line (once; later calls do nothing).
+    fn finish(&mut self) {
+        drop(self.stop.take());
+        if let Some(ticker) = self.ticker.take() {
+            let _ = ticker.join();
+        }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        self.finish();
+    }
+}
+
+fn progress_line(rows: usize, calls: u64) -> String {
+    format!(
+        "… {rows} row{}, {calls} API call{}",
+        if rows == 1 { "" } else { "s" },
+        if calls == 1 { "" } else { "s" }
+    )
 }
 
 /// Why printing a statement's result stopped.
@@ -405,12 +477,18 @@ impl Printer {
     }
 
     /// Prints one statement's result; returns how many rows it had.
-    fn print(&mut self, batches: &mut Batches<'_>) -> Result<usize, Failure> {
+    fn print(
+        &mut self,
+        batches: &mut Batches<'_>,
+        rows_seen: &std::sync::atomic::AtomicUsize,
+        progress: &mut Progress,
+    ) -> Result<usize, Failure> {
         let schema = batches.schema();
         let mut rows = 0usize;
         let mut batches = batches.inspect(|b| {
             if let Ok(b) = b {
                 rows += b.num_rows();
+                rows_seen.store(rows, std::sync::atomic::Ordering::Relaxed);
             }
         });
         let out = io::stdout().lock();
@@ -422,6 +500,8 @@ impl Printer {
                     .by_ref()
                     .collect::<Result<Vec<_>, _>>()
                     .map_err(Failure::Statement)?;
+                // The line goes before the table is written.
+                progress.finish();
                 let text = ResultSet::new(schema, all)
                     .to_table_string()
                     .map_err(Failure::Statement)?;
@@ -615,6 +695,12 @@ fn repl(conn: &Connection, printer: &mut Printer) -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_progress_line_counts_rows_and_calls() {
+        assert_eq!(progress_line(1, 1), "… 1 row, 1 API call");
+        assert_eq!(progress_line(12_000, 61), "… 12000 rows, 61 API calls");
+    }
 
     #[test]
     fn statements_complete_at_a_semicolon_outside_strings_and_comments() {
