@@ -757,3 +757,48 @@ mod tests {
         }
     }
 }
+#[cfg(test)]
+mod size_tests {
+    use super::*;
+
+    /// The default sizes docs/sandbox.md documents, per organization.
+    #[test]
+    fn default_sizes_are_pinned() {
+        let data = BooksData::new(DataConfig::default());
+        let expected: [(Module, [usize; 3]); 25] = [
+            (Module::Contacts, [250, 60, 0]),
+            (Module::Invoices, [425, 130, 0]),
+            (Module::Bills, [120, 36, 0]),
+            (Module::Items, [40, 12, 0]),
+            (Module::CustomerPayments, [134, 42, 0]),
+            (Module::Expenses, [150, 45, 0]),
+            (Module::SalesOrders, [100, 30, 0]),
+            (Module::PurchaseOrders, [80, 24, 0]),
+            (Module::Estimates, [100, 30, 0]),
+            (Module::CreditNotes, [50, 15, 0]),
+            (Module::VendorPayments, [53, 14, 0]),
+            (Module::VendorCredits, [30, 9, 0]),
+            (Module::ChartOfAccounts, [27, 26, 24]),
+            (Module::BankAccounts, [3, 2, 0]),
+            (Module::BankTransactions, [200, 60, 0]),
+            (Module::Journals, [60, 18, 0]),
+            (Module::Projects, [20, 6, 0]),
+            (Module::TimeEntries, [300, 90, 0]),
+            (Module::Users, [8, 3, 1]),
+            (Module::Taxes, [5, 5, 5]),
+            (Module::Currencies, [6, 6, 6]),
+            (Module::RecurringInvoices, [25, 7, 0]),
+            (Module::RecurringExpenses, [20, 6, 0]),
+            (Module::RecurringBills, [15, 4, 0]),
+            (Module::RetainerInvoices, [30, 9, 0]),
+        ];
+        for (module, counts) in expected {
+            let got: Vec<usize> = data
+                .organizations
+                .iter()
+                .map(|org| org.table(module).rows.len())
+                .collect();
+            assert_eq!(got, counts, "{module:?}");
+        }
+    }
+}
