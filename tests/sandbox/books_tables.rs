@@ -466,3 +466,79 @@ async fn values_that_do_not_fit_are_null_with_one_warning_per_column() {
         .unwrap();
     assert_eq!(rs.value(0, "n").as_deref(), Some("0"));
 }
+
+/// Every list table reads what Zoho's list endpoint holds (its count by raw HTTP paging), and
+/// every column of every table is filled in some row: a column whose field name does not
+/// match Zoho's would be NULL everywhere.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_table_reads_its_endpoint_and_fills_every_column() {
+    use zohobooks_sql::catalog::books::Shape;
+    use zohobooks_sql::catalog::books::tables::BOOKS_TABLES;
+    let zoho = Sandbox::builder().start().await.expect("sandbox");
+    let (token, _) = zoho.mint_tokens("ZohoBooks.fullaccess.all");
+    let conn = Connection::open(&format!(
+        "AccountsServer={};OAuthAccessToken={token};DetailFetchLimit=1000",
+        zoho.base_url()
+    ))
+    .await
+    .unwrap();
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let http = reqwest::Client::new();
+    let mut empty_columns = Vec::new();
+    for table in BOOKS_TABLES.iter() {
+        if let Shape::List {
+            path,
+            array_key,
+            per_organization,
+        } = table.shape
+        {
+            let mut raw = 0;
+            let mut page = 1;
+            loop {
+                let org = if per_organization {
+                    "organization_id=10234695&"
+                } else {
+                    ""
+                };
+                let body: serde_json::Value = http
+                    .get(format!(
+                        "{}/books/v3{path}?{org}page={page}&per_page=200",
+                        zoho.base_url()
+                    ))
+                    .header("Authorization", format!("Zoho-oauthtoken {token}"))
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                raw += body[array_key].as_array().map_or(0, Vec::len);
+                if body["page_context"]["has_more_page"] != true {
+                    break;
+                }
+                page += 1;
+            }
+            let rs = conn
+                .execute(&format!("SELECT COUNT(*) AS n FROM {}", table.name))
+                .await
+                .unwrap_or_else(|e| panic!("{}: {e}", table.name));
+            assert_eq!(rs.value(0, "n"), Some(raw.to_string()), "{}", table.name);
+        }
+        let counts: Vec<String> = table
+            .columns
+            .iter()
+            .map(|c| format!("COUNT(\"{}\") AS \"{}\"", c.name, c.name))
+            .collect();
+        let sql = format!("SELECT {} FROM {}", counts.join(", "), table.name);
+        let rs = conn
+            .execute(&sql)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", table.name));
+        for c in &table.columns {
+            if rs.value(0, &c.name).as_deref() == Some("0") {
+                empty_columns.push(format!("{}.{}", table.name, c.name));
+            }
+        }
+    }
+    assert!(empty_columns.is_empty(), "never filled: {empty_columns:?}");
+}
